@@ -1,0 +1,66 @@
+import { type OptionSpec, RUN_OPTIONS } from "../config.ts";
+
+function optionLines(options: Record<string, OptionSpec>): string {
+  const rows = Object.entries(options).map(([name, spec]) => {
+    const left = `  --${name}${spec.valueName === undefined ? "" : ` ${spec.valueName}`}`;
+    const extra = [
+      spec.env === undefined ? "" : `env: ${spec.env.join(", ")}`,
+      spec.defaultText === undefined ? "" : `default: ${spec.defaultText}`,
+    ].filter((s) => s !== "");
+    const right =
+      extra.length === 0 ? spec.description : `${spec.description}\n${" ".repeat(32)}[${extra.join("; ")}]`;
+    return left.length >= 31 ? `${left}\n${" ".repeat(32)}${right}` : `${left.padEnd(32)}${right}`;
+  });
+  return rows.join("\n");
+}
+
+export const MAIN_HELP = `securelog — move login events from SQS into PostgreSQL, masking ip and device_id on the way.
+
+Usage: securelog <command> [options]
+
+Commands:
+  run       Consume the queue into PostgreSQL (follows forever; --until-empty drains and exits).
+  keygen    Print a new random masking key (for SECURELOG_KEY or --key-file).
+  demo      The whole pipeline on an embedded SQS emulator and embedded PostgreSQL, seeded with sample events.
+  help      Show help for a command: securelog help run
+
+Run \`securelog <command> --help\` for a command's options.
+Exit codes: 0 done, 1 runtime failure (unreachable service, missing queue), 2 bad usage or configuration.
+`;
+
+export const RUN_HELP = `Usage: securelog run [options]
+
+Long-polls the SQS queue, validates each message, masks ip and device_id, converts app_version, and loads rows
+into user_logins (rejections into user_logins_rejects). A message is deleted from the queue only after its row
+or rejection is committed. The masking key comes from SECURELOG_KEY (base64, from \`securelog keygen\`) or --key-file.
+
+Options (flag > environment variable > default):
+${optionLines(RUN_OPTIONS)}
+
+Examples:
+  export SECURELOG_KEY="$(securelog keygen)"
+  securelog run --until-empty
+  securelog run --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/login-queue \\
+                --database-url postgres://etl@db.internal:5432/analytics
+`;
+
+export const KEYGEN_HELP = `Usage: securelog keygen [--out FILE]
+
+Prints a new masking key: base64 of 32 random bytes, exactly what SECURELOG_KEY and --key-file expect.
+  --out FILE   Write the key to FILE (created with mode 0600, never overwritten) instead of printing it.
+  --help       Show this help.
+
+Keep the key secret and separate from the database: whoever has both can test guesses of ip and device_id.
+Losing it means new rows no longer match old ones for the same device.
+`;
+
+export const DEMO_HELP = `Usage: securelog demo [--data-dir DIR] [--fresh]
+
+Runs the whole pipeline on this machine with nothing else installed: an in-process SQS emulator (fauxqs) with
+queue login-queue seeded from samples/login-events.jsonl, and an embedded PostgreSQL (PGlite, kept in DIR),
+both listening on 127.0.0.1 only, with a demo key generated into DIR. Prints the summary and a few masked rows.
+  --data-dir DIR   Where the embedded database and demo key live (default: .securelog/demo).
+  --fresh          Delete DIR's database first, so counts start from zero.
+  --log-level LVL  Log level for the run (default: warn).
+  --help           Show this help.
+`;

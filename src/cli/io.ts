@@ -1,0 +1,17 @@
+import type { Env } from "../config.ts";
+
+/** Everything a command touches outside itself, injected so tests never use the real process. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Env;
+  readonly cwd: string;
+  /** Where SIGINT/SIGTERM arrive (the process, or a test's emitter). */
+  readonly signals: Pick<NodeJS.EventEmitter, "on" | "off">;
+  /** Leaves at once: the second Ctrl-C. Only the entry point's implementation ends the process. */
+  readonly exitNow: (code: number) => void;
+}
+
+export function print(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith("\n") ? text : `${text}\n`);
+}

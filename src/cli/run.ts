@@ -1,0 +1,115 @@
+import type { RunConfig } from "../config.ts";
+import { SecureLogError } from "../errors.ts";
+import { createLogger, logPipelineEvents } from "../ops/logger.ts";
+import { RunSummary } from "../ops/summary.ts";
+import { createPipelineEvents } from "../pipeline/events.ts";
+import { Pipeline } from "../pipeline/pipeline.ts";
+import { PgSink } from "../sink/pg-sink.ts";
+import { SqsSource } from "../source/sqs-source.ts";
+import { createMasker } from "../transform/mask.ts";
+import { createTransformer, rejectRecord } from "../transform/transform.ts";
+import { type CliIo, print } from "./io.ts";
+
+export const SHA256_WARNING =
+  "warning: --mask sha256 is unkeyed. There are only 2^32 IPv4 addresses and 10^9 SSN-shaped device ids, and one GPU " +
+  "computes billions of SHA-256 hashes a second: anyone who can read the table can recover every raw value in " +
+  "seconds. Use the default --mask hmac with a key from `securelog keygen`.";
+
+export interface RunTuning {
+  /** Concurrent database transactions (the pool holds one more for schema work). */
+  readonly writers: number;
+}
+
+export const DEFAULT_TUNING: RunTuning = { writers: 2 };
+
+/**
+ * Connects to both ends, checks them before consuming anything, runs the pipeline and prints the summary.
+ * Throws a SecureLogError (with its exit code) for anything the operator must fix.
+ */
+export async function executeRun(
+  config: RunConfig,
+  io: CliIo,
+  tuning: RunTuning = DEFAULT_TUNING,
+): Promise<RunSummary> {
+  const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr);
+  if (config.mask.mode === "sha256") print(io.stderr, SHA256_WARNING);
+
+  const sink = new PgSink({
+    databaseUrl: config.databaseUrl,
+    poolSize: tuning.writers,
+    onIdleError: (error) => logger.warn(`idle database connection failed: ${error.message}`),
+  });
+  const source = new SqsSource(config.sqs, {
+    waitTimeSeconds: config.waitTimeSeconds,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    maxSockets: config.concurrency + 8,
+  });
+  const events = createPipelineEvents();
+  const summary = new RunSummary(events);
+  logPipelineEvents(events, logger);
+  let started = false;
+  try {
+    await sink.ensureSchema();
+    const queue = await source.inspect();
+    logger.info(
+      {
+        queue: config.sqs.queueUrl,
+        visible: queue.visibleMessages,
+        pollers: config.concurrency,
+        mask: config.mask.mode === "hmac" ? `hmac key ${config.mask.key.id}` : "sha256 (unkeyed)",
+        appVersion: config.appVersion,
+        untilEmpty: config.untilEmpty,
+      },
+      "consuming",
+    );
+    const masker = createMasker(config.mask);
+    const pipeline = new Pipeline(
+      {
+        source,
+        sink,
+        transform: createTransformer(masker, config.appVersion),
+        reject: (message, reason) => ({
+          kind: "reject",
+          message,
+          reject: rejectRecord(message, reason, masker),
+        }),
+        events,
+      },
+      {
+        concurrency: config.concurrency,
+        batchSize: config.batchSize,
+        writers: tuning.writers,
+        maxInFlight: config.maxInFlight,
+        maxRetryTimeMs: config.maxRetryTimeMs,
+        untilEmpty: config.untilEmpty,
+      },
+    );
+    let signals = 0;
+    const onSignal = (signal: string) => {
+      signals++;
+      if (signals === 1) {
+        print(io.stderr, `${signal}: finishing in-flight batches, then exiting (send again to exit at once)`);
+        pipeline.stop();
+      } else {
+        pipeline.abandon(new SecureLogError("interrupted", `${signal} again: exiting without waiting`));
+        print(io.stderr, "exiting now; messages not yet committed stay on the queue and will be redelivered");
+        io.exitNow(130);
+      }
+    };
+    io.signals.on("SIGINT", onSignal);
+    io.signals.on("SIGTERM", onSignal);
+    started = true;
+    try {
+      await pipeline.run();
+    } finally {
+      io.signals.off("SIGINT", onSignal);
+      io.signals.off("SIGTERM", onSignal);
+    }
+  } finally {
+    summary.finish();
+    if (started) print(io.stdout, summary.format());
+    source.close();
+    await sink.close();
+  }
+  return summary;
+}

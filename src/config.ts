@@ -1,0 +1,379 @@
+/**
+ * The only module that reads process.env. Every setting resolves as: command-line flag > environment variable >
+ * default, is validated here, and ends up in one frozen, typed Config. Defaults match the classic local stack
+ * (LocalStack on 4566 with `login-queue`, PostgreSQL on 5432).
+ */
+import { readFileSync, statSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+import { type MaskKey, parseKey } from "./transform/mask-key.ts";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+export type Flags = Readonly<Record<string, string | boolean | undefined>>;
+
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly env?: readonly string[];
+  /** Shown in --help; a description of the default, never a secret. */
+  readonly defaultText?: string;
+  readonly valueName?: string;
+  readonly description: string;
+}
+
+export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
+export const DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/postgres";
+
+/** Options of `securelog run`; the help text and the README's reference table are generated from this. */
+export const RUN_OPTIONS = {
+  "queue-url": {
+    type: "string",
+    env: ["SQS_QUEUE_URL"],
+    valueName: "URL",
+    defaultText: DEFAULT_QUEUE_URL,
+    description: "SQS queue to consume.",
+  },
+  endpoint: {
+    type: "string",
+    env: ["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"],
+    valueName: "URL",
+    defaultText: "the queue URL's origin when it is not an AWS host; AWS otherwise",
+    description: "SQS endpoint (LocalStack, fauxqs, a VPC endpoint).",
+  },
+  region: {
+    type: "string",
+    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+    valueName: "REGION",
+    defaultText: "us-east-1",
+    description: "AWS region. Credentials come from the SDK's chain; dummy ones for a local endpoint.",
+  },
+  "database-url": {
+    type: "string",
+    env: ["DATABASE_URL"],
+    valueName: "URL",
+    defaultText: DEFAULT_DATABASE_URL,
+    description: "PostgreSQL connection string.",
+  },
+  mask: {
+    type: "string",
+    env: ["SECURELOG_MASK"],
+    valueName: "hmac|sha256",
+    defaultText: "hmac",
+    description: "hmac: keyed HMAC-SHA-256 (needs a key). sha256: unkeyed SHA-256, weak (see README).",
+  },
+  "key-file": {
+    type: "string",
+    env: ["SECURELOG_KEY_FILE"],
+    valueName: "PATH",
+    description:
+      "File holding the masking key (as printed by `securelog keygen`), mode 0600. Or set SECURELOG_KEY.",
+  },
+  "app-version": {
+    type: "string",
+    env: ["SECURELOG_APP_VERSION"],
+    valueName: "major|packed",
+    defaultText: "major",
+    description: "major: 2.3.0 -> 2. packed: major*1000000 + minor*1000 + patch (order-preserving).",
+  },
+  concurrency: {
+    type: "string",
+    env: ["SECURELOG_CONCURRENCY"],
+    valueName: "N",
+    defaultText: "4",
+    description: "Number of concurrent SQS pollers (each receives up to 10 messages at a time).",
+  },
+  "wait-time": {
+    type: "string",
+    env: ["SECURELOG_WAIT_TIME"],
+    valueName: "SECONDS",
+    defaultText: "20, or 2 with --until-empty",
+    description: "Long-poll wait per receive (WaitTimeSeconds, 0-20).",
+  },
+  "visibility-timeout": {
+    type: "string",
+    env: ["SECURELOG_VISIBILITY_TIMEOUT"],
+    valueName: "SECONDS",
+    defaultText: "the queue's own",
+    description: "Visibility timeout requested on receive.",
+  },
+  "batch-size": {
+    type: "string",
+    env: ["SECURELOG_BATCH_SIZE"],
+    valueName: "N",
+    defaultText: "500",
+    description: "Most messages committed in one database transaction.",
+  },
+  "max-in-flight": {
+    type: "string",
+    env: ["SECURELOG_MAX_IN_FLIGHT"],
+    valueName: "N",
+    defaultText: "2000",
+    description: "Pollers pause while this many messages are received but not yet deleted.",
+  },
+  "max-retry-time": {
+    type: "string",
+    env: ["SECURELOG_MAX_RETRY_TIME"],
+    valueName: "SECONDS",
+    defaultText: "300",
+    description: "How long a failing database or SQS is retried before the run exits 1.",
+  },
+  "until-empty": {
+    type: "boolean",
+    description: "Drain the queue and exit 0 once a long poll comes back empty on every poller.",
+  },
+  "log-level": {
+    type: "string",
+    env: ["SECURELOG_LOG_LEVEL", "LOG_LEVEL"],
+    valueName: "LEVEL",
+    defaultText: "info",
+    description: "fatal, error, warn, info, debug or trace.",
+  },
+  quiet: { type: "boolean", description: "Print only errors and the final summary." },
+  verbose: { type: "boolean", description: "Show stack traces with errors." },
+  help: { type: "boolean", description: "Show this help." },
+} as const satisfies Record<string, OptionSpec>;
+
+export type MaskConfig = { readonly mode: "hmac"; readonly key: MaskKey } | { readonly mode: "sha256" };
+export type AppVersionMode = "major" | "packed";
+
+export interface SqsConfig {
+  readonly queueUrl: string;
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  /** Present only for a local endpoint without configured credentials; otherwise the SDK's chain decides. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+}
+
+export interface RunConfig {
+  readonly sqs: SqsConfig;
+  readonly databaseUrl: string;
+  readonly mask: MaskConfig;
+  readonly appVersion: AppVersionMode;
+  readonly concurrency: number;
+  readonly waitTimeSeconds: number;
+  readonly visibilityTimeoutSeconds: number | undefined;
+  readonly batchSize: number;
+  readonly maxInFlight: number;
+  readonly maxRetryTimeMs: number;
+  readonly untilEmpty: boolean;
+  readonly logLevel: LogLevel;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type RunOptionName = keyof typeof RUN_OPTIONS;
+
+function raw(name: RunOptionName, flags: Flags, env: Env): string | undefined {
+  const flag = flags[name];
+  if (typeof flag === "string") return flag;
+  const spec: OptionSpec = RUN_OPTIONS[name];
+  for (const variable of spec.env ?? []) {
+    const value = env[variable];
+    if (value !== undefined && value !== "") return value;
+  }
+  return undefined;
+}
+
+function describeSource(name: RunOptionName, flags: Flags): string {
+  const spec: OptionSpec = RUN_OPTIONS[name];
+  return typeof flags[name] === "string" || spec.env === undefined
+    ? `--${name}`
+    : `--${name} / ${spec.env.join(" / ")}`;
+}
+
+function integer(
+  name: RunOptionName,
+  flags: Flags,
+  env: Env,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = raw(name, flags, env);
+  if (value === undefined) return fallback;
+  const parsed = z.coerce
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .safeParse(value.trim() === "" ? Number.NaN : value);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `${describeSource(name, flags)} must be a whole number from ${min} to ${max} (got "${value}")`,
+    );
+  }
+  return parsed.data;
+}
+
+function choice<const T extends string>(
+  name: RunOptionName,
+  flags: Flags,
+  env: Env,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = raw(name, flags, env);
+  if (value === undefined) return fallback;
+  const parsed = z.enum(allowed).safeParse(value);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `${describeSource(name, flags)} must be one of ${allowed.join(", ")} (got "${value}")`,
+    );
+  }
+  return parsed.data;
+}
+
+function httpUrl(name: RunOptionName, flags: Flags, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${describeSource(name, flags)} is not a valid URL (got "${value}")`, "bad_url");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(
+      `${describeSource(name, flags)} must be an http:// or https:// URL (got "${value}")`,
+      "bad_url",
+    );
+  }
+  return url;
+}
+
+const LOCAL_HOSTS = new Set(["localhost", "localstack", "host.docker.internal", "[::1]", "0.0.0.0"]);
+
+/** A local emulator (LocalStack, fauxqs) accepts any credentials; real AWS never is "local". */
+export function isLocalEndpoint(url: URL): boolean {
+  const host = url.hostname;
+  return LOCAL_HOSTS.has(host) || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function isAwsHost(url: URL): boolean {
+  return url.hostname.endsWith(".amazonaws.com") || url.hostname.endsWith(".amazonaws.com.cn");
+}
+
+export function loadSqsConfig(flags: Flags, env: Env): SqsConfig {
+  const queueUrlText = raw("queue-url", flags, env) ?? DEFAULT_QUEUE_URL;
+  const queueUrl = httpUrl("queue-url", flags, queueUrlText);
+  const segments = queueUrl.pathname.split("/").filter((s) => s !== "");
+  if (segments.length !== 2) {
+    throw new ConfigError(
+      `${describeSource("queue-url", flags)} must look like https://sqs.<region>.amazonaws.com/<account-id>/<queue-name> (got "${queueUrlText}")`,
+      "bad_url",
+    );
+  }
+  const endpointText = raw("endpoint", flags, env);
+  const endpoint =
+    endpointText !== undefined
+      ? httpUrl("endpoint", flags, endpointText)
+      : isAwsHost(queueUrl)
+        ? undefined
+        : new URL(queueUrl.origin);
+  const regionFromHost = /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl.hostname)?.[1];
+  const region = raw("region", flags, env) ?? regionFromHost ?? "us-east-1";
+  if (!/^[a-z0-9-]+$/.test(region)) {
+    throw new ConfigError(`${describeSource("region", flags)} is not a valid AWS region (got "${region}")`);
+  }
+  const hasCredentials =
+    env.AWS_ACCESS_KEY_ID !== undefined ||
+    env.AWS_PROFILE !== undefined ||
+    env.AWS_WEB_IDENTITY_TOKEN_FILE !== undefined;
+  const credentials =
+    endpoint !== undefined && isLocalEndpoint(endpoint) && !hasCredentials
+      ? { accessKeyId: "test", secretAccessKey: "test" }
+      : undefined;
+  return Object.freeze({
+    queueUrl: queueUrl.href,
+    endpoint: endpoint === undefined ? undefined : endpoint.origin,
+    region,
+    credentials,
+  });
+}
+
+export function loadDatabaseUrl(flags: Flags, env: Env): string {
+  const value = raw("database-url", flags, env) ?? DEFAULT_DATABASE_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Never echo a connection string: it may hold a password.
+    throw new ConfigError(
+      `${describeSource("database-url", flags)} is not a valid postgres:// URL`,
+      "bad_url",
+    );
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(
+      `${describeSource("database-url", flags)} must start with postgres:// or postgresql:// (got "${url.protocol}//…")`,
+      "bad_url",
+    );
+  }
+  return value;
+}
+
+const KEY_HELP = "Create one with `securelog keygen` and set SECURELOG_KEY, or pass --key-file";
+
+function loadKey(flags: Flags, env: Env): MaskKey {
+  const keyFile = raw("key-file", flags, env);
+  if (keyFile !== undefined) {
+    let mode: number;
+    let text: string;
+    try {
+      mode = statSync(keyFile).mode;
+      text = readFileSync(keyFile, "utf8");
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "unreadable";
+      throw new ConfigError(`cannot read the key file ${keyFile} (${code}). ${KEY_HELP}.`, "missing_key");
+    }
+    if ((mode & 0o077) !== 0) {
+      throw new ConfigError(
+        `the key file ${keyFile} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${keyFile}`,
+        "insecure_key_file",
+      );
+    }
+    return parseKey(text, `key file ${keyFile}`);
+  }
+  const fromEnv = env.SECURELOG_KEY;
+  if (fromEnv === undefined || fromEnv.trim() === "") {
+    throw new ConfigError(
+      `no masking key configured. ${KEY_HELP} (or choose --mask sha256, which is weak).`,
+      "missing_key",
+    );
+  }
+  return parseKey(fromEnv, "SECURELOG_KEY");
+}
+
+export function loadMaskConfig(flags: Flags, env: Env): MaskConfig {
+  const mode = choice("mask", flags, env, ["hmac", "sha256"], "hmac");
+  return mode === "sha256" ? { mode } : { mode, key: loadKey(flags, env) };
+}
+
+export function loadRunConfig(flags: Flags, env: Env): RunConfig {
+  const untilEmpty = flags["until-empty"] === true;
+  const config: RunConfig = {
+    sqs: loadSqsConfig(flags, env),
+    databaseUrl: loadDatabaseUrl(flags, env),
+    mask: loadMaskConfig(flags, env),
+    appVersion: choice("app-version", flags, env, ["major", "packed"], "major"),
+    concurrency: integer("concurrency", flags, env, 4, 1, 64),
+    waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 2 : 20, 0, 20),
+    visibilityTimeoutSeconds:
+      raw("visibility-timeout", flags, env) === undefined
+        ? undefined
+        : integer("visibility-timeout", flags, env, 30, 0, 43_200),
+    batchSize: integer("batch-size", flags, env, 500, 1, 10_000),
+    maxInFlight: integer("max-in-flight", flags, env, 2000, 10, 100_000),
+    maxRetryTimeMs: integer("max-retry-time", flags, env, 300, 0, 86_400) * 1000,
+    untilEmpty,
+    logLevel: choice("log-level", flags, env, LOG_LEVELS, "info"),
+    quiet: flags.quiet === true,
+    verbose: flags.verbose === true,
+  };
+  return Object.freeze(config);
+}
+
+/** The full process environment, for the entry point to hand to the loaders above. */
+export function processEnv(): Env {
+  return process.env;
+}

@@ -1,0 +1,64 @@
+import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { buildApp } from "fauxqs";
+import { createSqsClient } from "../source/sqs-source.ts";
+
+export interface EmbeddedSqs {
+  /** http://127.0.0.1:<port> */
+  readonly endpoint: string;
+  createQueue(name: string, attributes?: Record<string, string>): Promise<string>;
+  /** Sends bodies through the SQS API, ten per SendMessageBatch call. */
+  send(queueUrl: string, bodies: readonly string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * fauxqs, in process, on 127.0.0.1 only (its startFauxqs binds every interface; buildApp lets us choose), on a
+ * free port. Everything goes through the real SQS wire protocol, exactly as against AWS or LocalStack.
+ */
+export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
+  const app = buildApp({ logger: false });
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  const endpoint = new URL(address).origin;
+  const client: SQSClient = createSqsClient(
+    {
+      queueUrl: `${endpoint}/000000000000/none`,
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    },
+    { maxSockets: 16, waitTimeSeconds: 0 },
+  );
+  return {
+    endpoint,
+    async createQueue(name, attributes) {
+      const result = await client.send(
+        new CreateQueueCommand({ QueueName: name, ...(attributes ? { Attributes: attributes } : {}) }),
+      );
+      if (result.QueueUrl === undefined)
+        throw new Error(`the SQS emulator returned no URL for queue ${name}`);
+      return result.QueueUrl;
+    },
+    async send(queueUrl, bodies) {
+      const batches: string[][] = [];
+      for (let i = 0; i < bodies.length; i += 10) batches.push(bodies.slice(i, i + 10));
+      for (let i = 0; i < batches.length; i += 16) {
+        await Promise.all(
+          batches.slice(i, i + 16).map(async (batch) => {
+            const result = await client.send(
+              new SendMessageBatchCommand({
+                QueueUrl: queueUrl,
+                Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
+              }),
+            );
+            if ((result.Failed?.length ?? 0) > 0)
+              throw new Error(`the SQS emulator refused ${result.Failed?.length} messages`);
+          }),
+        );
+      }
+    },
+    async stop() {
+      client.destroy();
+      await app.close();
+    },
+  };
+}

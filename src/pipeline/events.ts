@@ -1,0 +1,31 @@
+import { EventEmitter } from "node:events";
+import type { RejectReason } from "../transform/validate.ts";
+
+/**
+ * What the pipeline reports. Metrics, logs and the summary subscribe; the loop does not know who listens.
+ * Payloads carry counts, reason codes and error descriptions only: never message content.
+ */
+export interface PipelineEventMap {
+  received: [count: number];
+  committed: [
+    batch: {
+      loaded: number;
+      rejected: ReadonlyMap<RejectReason, number>;
+      duplicates: number;
+      durationMs: number;
+    },
+  ];
+  deleted: [count: number];
+  deleteFailed: [count: number, reason: string];
+  sinkRetry: [retry: { attempt: number; delayMs: number; error: string }];
+  sourceRetry: [retry: { attempt: number; delayMs: number; error: string }];
+  /** A row PostgreSQL refused was isolated by splitting its batch and stored as a rejection. */
+  isolated: [reason: RejectReason];
+  pollerIdle: [];
+}
+
+export type PipelineEvents = EventEmitter<PipelineEventMap>;
+
+export function createPipelineEvents(): PipelineEvents {
+  return new EventEmitter<PipelineEventMap>();
+}

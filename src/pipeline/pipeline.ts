@@ -1,0 +1,235 @@
+import { coerceError, SecureLogError } from "../errors.ts";
+import { type RowSink, SinkError } from "../sink/row-sink.ts";
+import type { MessageSource, SourceMessage } from "../source/message.ts";
+import type { Outcome, Transformer } from "../transform/transform.ts";
+import type { RejectReason } from "../transform/validate.ts";
+import { backoffMs, Notifier, sleep } from "./backoff.ts";
+import type { PipelineEvents } from "./events.ts";
+
+export interface PipelineOptions {
+  /** Concurrent receive loops. */
+  readonly concurrency: number;
+  /** Most outcomes in one sink transaction. */
+  readonly batchSize: number;
+  /** Concurrent sink transactions. */
+  readonly writers: number;
+  /** Received-but-not-deleted messages at which pollers pause (bounds memory on a large backlog). */
+  readonly maxInFlight: number;
+  /** How long a retryable failure (database or SQS down) may last before the run gives up. */
+  readonly maxRetryTimeMs: number;
+  /** Stop once every poller has come back empty from a long poll. */
+  readonly untilEmpty: boolean;
+}
+
+export interface PipelineDeps {
+  readonly source: MessageSource;
+  readonly sink: RowSink;
+  readonly transform: Transformer;
+  /** Builds the rejection that replaces a message whose row the sink refused. */
+  readonly reject: (message: SourceMessage, reason: RejectReason) => Outcome;
+  readonly events: PipelineEvents;
+}
+
+const DELETE_ATTEMPTS = 4;
+
+/**
+ * receive → transform → write → delete, with the one rule that makes it safe: a message is deleted only after
+ * the transaction holding its row or rejection has committed. Whatever fails before that (database down,
+ * process killed), the message is still on the queue and comes back after its visibility timeout; the
+ * ledger makes a second delivery of an already-committed message a no-op.
+ *
+ * Pollers put transformed messages in a shared buffer; writers take up to batchSize at a time. Under load
+ * the buffer fills while a transaction runs, so batches grow by themselves; when idle they stay small and fast.
+ */
+export class Pipeline {
+  readonly #deps: PipelineDeps;
+  readonly #options: PipelineOptions;
+  /** Aborts receives and backoff sleeps of pollers: on stop() and on a fatal error. */
+  readonly #stopPolling = new AbortController();
+  /** Aborts sink retry sleeps: only on a forced stop or a fatal error. */
+  readonly #abandon = new AbortController();
+  readonly #work = new Notifier();
+  readonly #capacity = new Notifier();
+  readonly #acks = new Set<Promise<void>>();
+  #buffer: Outcome[] = [];
+  #inFlight = 0;
+  #pollersDone = false;
+  #fatal: Error | undefined;
+
+  constructor(deps: PipelineDeps, options: PipelineOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  /** Messages received and not yet deleted (or given back). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Resolves when drained (--until-empty) or stopped; rejects with the error that ended the run. */
+  async run(): Promise<void> {
+    const writers = Array.from({ length: this.#options.writers }, () => this.#writeLoop());
+    await Promise.all(Array.from({ length: this.#options.concurrency }, () => this.#pollLoop()));
+    this.#pollersDone = true;
+    this.#work.notify();
+    await Promise.all(writers);
+    while (this.#acks.size > 0) await Promise.all(this.#acks);
+    if (this.#fatal !== undefined) throw this.#fatal;
+  }
+
+  /** Graceful: stop receiving, commit and delete what is already received. */
+  stop(): void {
+    this.#stopPolling.abort();
+    this.#work.notify();
+    this.#capacity.notify();
+  }
+
+  /** Forced: also give up on batches still waiting for the database; they stay on the queue. */
+  abandon(reason: Error): void {
+    this.#fail(reason);
+  }
+
+  #fail(error: Error): void {
+    this.#fatal ??= error;
+    this.#stopPolling.abort();
+    this.#abandon.abort();
+    this.#work.notify();
+    this.#capacity.notify();
+  }
+
+  async #pollLoop(): Promise<void> {
+    const signal = this.#stopPolling.signal;
+    let attempt = 0;
+    let failingSince: number | undefined;
+    while (!signal.aborted) {
+      if (this.#inFlight >= this.#options.maxInFlight) {
+        await this.#capacity.wait(signal);
+        continue;
+      }
+      let messages: readonly SourceMessage[];
+      try {
+        messages = await this.#deps.source.receive(signal);
+      } catch (thrown) {
+        if (signal.aborted) break;
+        const error = coerceError(thrown);
+        const retryable = error instanceof SecureLogError && error.retryable;
+        failingSince ??= Date.now();
+        if (!retryable || Date.now() - failingSince >= this.#options.maxRetryTimeMs) {
+          this.#fail(error);
+          break;
+        }
+        const delayMs = backoffMs(attempt++);
+        this.#deps.events.emit("sourceRetry", { attempt, delayMs, error: error.message });
+        await sleep(delayMs, signal);
+        continue;
+      }
+      attempt = 0;
+      failingSince = undefined;
+      if (messages.length === 0) {
+        this.#deps.events.emit("pollerIdle");
+        if (this.#options.untilEmpty) break;
+        continue;
+      }
+      this.#inFlight += messages.length;
+      this.#deps.events.emit("received", messages.length);
+      for (const message of messages) this.#buffer.push(this.#deps.transform(message));
+      this.#work.notify();
+    }
+  }
+
+  async #writeLoop(): Promise<void> {
+    while (this.#fatal === undefined) {
+      if (this.#buffer.length === 0) {
+        if (this.#pollersDone) return;
+        await this.#work.wait();
+        continue;
+      }
+      const batch = this.#buffer.splice(0, this.#options.batchSize);
+      if (!(await this.#commit(batch))) return;
+      const ack = this.#acknowledge(batch);
+      this.#acks.add(ack);
+      void ack.finally(() => this.#acks.delete(ack));
+    }
+  }
+
+  /** Writes a batch, retrying outages and isolating refused rows. False when the run is over. */
+  async #commit(batch: readonly Outcome[]): Promise<boolean> {
+    let attempt = 0;
+    let failingSince: number | undefined;
+    for (;;) {
+      const started = performance.now();
+      try {
+        const result = await this.#deps.sink.write(batch);
+        this.#deps.events.emit("committed", { ...result, durationMs: performance.now() - started });
+        return true;
+      } catch (thrown) {
+        const error = coerceError(thrown);
+        const failure = error instanceof SinkError ? error.failure : "fatal";
+        if (failure === "data") return this.#isolate(batch, error as SinkError);
+        failingSince ??= Date.now();
+        if (failure === "fatal" || Date.now() - failingSince >= this.#options.maxRetryTimeMs) {
+          this.#fail(
+            new SecureLogError(
+              failure === "fatal" ? "sink_failed" : "database_unreachable",
+              failure === "fatal"
+                ? `writing to PostgreSQL failed: ${error.message}`
+                : `PostgreSQL has been failing for ${Math.round((Date.now() - failingSince) / 1000)} s (${error.message}); giving up. Nothing uncommitted was deleted: those messages return to the queue.`,
+              { cause: error },
+            ),
+          );
+          return false;
+        }
+        if (this.#abandon.signal.aborted) return false;
+        const delayMs = backoffMs(attempt++);
+        this.#deps.events.emit("sinkRetry", { attempt, delayMs, error: error.message });
+        await sleep(delayMs, this.#abandon.signal);
+        if (this.#abandon.signal.aborted) return false;
+      }
+    }
+  }
+
+  /**
+   * PostgreSQL refused a value somewhere in the batch. Halve until the message responsible is alone, then store
+   * it as a rejection, so one bad message never blocks the others (log2(batch) extra transactions).
+   */
+  async #isolate(batch: readonly Outcome[], error: SinkError): Promise<boolean> {
+    const only = batch.length === 1 ? batch[0] : undefined;
+    if (only !== undefined) {
+      if (only.kind === "reject") {
+        this.#fail(
+          new SecureLogError("sink_failed", `PostgreSQL refused a rejection record: ${error.message}`),
+        );
+        return false;
+      }
+      const reason: RejectReason = `sink_refused:${error.code ?? "unknown"}`;
+      this.#deps.events.emit("isolated", reason);
+      return this.#commit([this.#deps.reject(only.message, reason)]);
+    }
+    const middle = Math.ceil(batch.length / 2);
+    return (await this.#commit(batch.slice(0, middle))) && (await this.#commit(batch.slice(middle)));
+  }
+
+  /** Deletes committed messages. A failed delete is harmless (the ledger skips the redelivery) but counted. */
+  async #acknowledge(batch: readonly Outcome[]): Promise<void> {
+    const messages = batch.map((outcome) => outcome.message);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await this.#deps.source.delete(messages);
+          this.#deps.events.emit("deleted", result.deleted);
+          if (result.failed > 0) this.#deps.events.emit("deleteFailed", result.failed, "refused by SQS");
+          return;
+        } catch (thrown) {
+          if (attempt >= DELETE_ATTEMPTS) {
+            this.#deps.events.emit("deleteFailed", messages.length, coerceError(thrown).message);
+            return;
+          }
+          await sleep(backoffMs(attempt), this.#abandon.signal);
+        }
+      }
+    } finally {
+      this.#inFlight -= batch.length;
+      this.#capacity.notify();
+    }
+  }
+}

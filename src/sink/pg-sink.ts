@@ -1,0 +1,150 @@
+import pg from "pg";
+import { errorCode } from "../errors.ts";
+import type { LoginRow, Outcome, RejectRecord } from "../transform/transform.ts";
+import type { RejectReason } from "../transform/validate.ts";
+import { classifySinkError, databaseUnreachable, describeSinkError } from "./pg-errors.ts";
+import { type RowSink, SinkError, type WriteResult } from "./row-sink.ts";
+import { CREATE_LEDGER, CREATE_REJECTS, CREATE_USER_LOGINS, LOCK_SCHEMA } from "./sql/create-schema.ts";
+import { INSERT_LOGINS } from "./sql/insert-logins.ts";
+import { INSERT_REJECTS } from "./sql/insert-rejects.ts";
+
+export interface PgSinkOptions {
+  readonly databaseUrl: string;
+  /** Connections in the pool; one per concurrent batch write. */
+  readonly poolSize: number;
+  readonly connectTimeoutMs?: number;
+  /** Called with errors of idle connections (a restarted server); without a listener they would crash the process. */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+function loginParams(rows: readonly { id: string; row: LoginRow }[]): unknown[] {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+  for (const { id, row } of rows) {
+    columns[0]?.push(id);
+    columns[1]?.push(row.user_id);
+    columns[2]?.push(row.device_type);
+    columns[3]?.push(row.masked_ip);
+    columns[4]?.push(row.masked_device_id);
+    columns[5]?.push(row.locale);
+    columns[6]?.push(row.app_version);
+    columns[7]?.push(row.create_date);
+  }
+  return columns;
+}
+
+function rejectParams(rejects: readonly { id: string; reject: RejectRecord }[]): unknown[] {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+  for (const { id, reject } of rejects) {
+    columns[0]?.push(id);
+    columns[1]?.push(reject.reason);
+    columns[2]?.push(reject.receivedAt.toISOString());
+    columns[3]?.push(reject.sentAt === null ? null : reject.sentAt.toISOString());
+    columns[4]?.push(reject.receiveCount);
+    columns[5]?.push(reject.maskedBody === null ? null : JSON.stringify(reject.maskedBody));
+    columns[6]?.push(reject.bodyDigest);
+    columns[7]?.push(reject.bodyBytes);
+  }
+  return columns;
+}
+
+/**
+ * Writes a batch of outcomes in one transaction: the rows (one unnest INSERT), the rejections (another), and
+ * their MessageIds in the ledger. A batch with only rows or only rejections is a single statement, which is
+ * atomic without BEGIN/COMMIT and saves two round trips.
+ */
+export class PgSink implements RowSink {
+  readonly #pool: pg.Pool;
+  readonly #databaseUrl: string;
+
+  constructor(options: PgSinkOptions) {
+    this.#databaseUrl = options.databaseUrl;
+    this.#pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: "securelog",
+    });
+    this.#pool.on("error", (error) => options.onIdleError?.(error));
+  }
+
+  async ensureSchema(): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw databaseUnreachable(this.#databaseUrl, error);
+    }
+    try {
+      await client.query("BEGIN");
+      await client.query(LOCK_SCHEMA);
+      await client.query(CREATE_USER_LOGINS);
+      await client.query(CREATE_REJECTS);
+      await client.query(CREATE_LEDGER);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async write(outcomes: readonly Outcome[]): Promise<WriteResult> {
+    try {
+      return await this.#write(outcomes);
+    } catch (error) {
+      throw new SinkError(classifySinkError(error), errorCode(error), describeSinkError(error), error);
+    }
+  }
+
+  async #write(outcomes: readonly Outcome[]): Promise<WriteResult> {
+    // One MessageId can arrive twice in a batch (two deliveries received close together); the ledger
+    // insert would keep one, but the join would then load both, so keep the first here.
+    const seen = new Set<string>();
+    const rows: { id: string; row: LoginRow }[] = [];
+    const rejects: { id: string; reject: RejectRecord }[] = [];
+    for (const outcome of outcomes) {
+      const id = outcome.message.id;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (outcome.kind === "row") rows.push({ id, row: outcome.row });
+      else rejects.push({ id, reject: outcome.reject });
+    }
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      const both = rows.length > 0 && rejects.length > 0;
+      if (both) await client.query("BEGIN");
+      try {
+        const loaded =
+          rows.length > 0 ? ((await client.query(INSERT_LOGINS, loginParams(rows))).rowCount ?? 0) : 0;
+        const rejected = new Map<RejectReason, number>();
+        if (rejects.length > 0) {
+          const inserted = await client.query<{ reason: RejectReason }>(
+            INSERT_REJECTS,
+            rejectParams(rejects),
+          );
+          for (const { reason } of inserted.rows) rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
+        }
+        if (both) await client.query("COMMIT");
+        let rejectedCount = 0;
+        for (const n of rejected.values()) rejectedCount += n;
+        return { loaded, rejected, duplicates: outcomes.length - loaded - rejectedCount };
+      } catch (error) {
+        if (both) await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      broken = error instanceof Error ? error : undefined;
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction may be unusable; destroy it rather than return it to the pool.
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

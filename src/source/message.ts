@@ -1,0 +1,29 @@
+/** One message as received from a source, before anything is decided about it. */
+export interface SourceMessage {
+  /** SQS MessageId: stable across redeliveries, so it keys the idempotency ledger. */
+  readonly id: string;
+  /** Changes with every receive; needed to delete or extend this delivery. */
+  readonly receiptHandle: string;
+  readonly body: string;
+  /** SQS SentTimestamp in milliseconds, when the source knows it. */
+  readonly sentTimestampMs: number | undefined;
+  readonly receiveCount: number;
+  readonly receivedAt: Date;
+}
+
+export interface DeleteResult {
+  readonly deleted: number;
+  /** Entries the source refused to delete; they reappear after the visibility timeout (the ledger skips them). */
+  readonly failed: number;
+}
+
+/**
+ * What the pipeline needs from a queue. Implemented by SQS; small enough that tests and replay sources can
+ * provide their own.
+ */
+export interface MessageSource {
+  /** Resolves with zero or more messages; an empty array after a full long poll means "nothing there now". */
+  receive(signal: AbortSignal): Promise<readonly SourceMessage[]>;
+  /** Deletes messages whose outcome has been committed. MUST NOT be called before that commit. */
+  delete(messages: readonly SourceMessage[]): Promise<DeleteResult>;
+}

@@ -1,0 +1,86 @@
+import { errorCode, SecureLogError } from "../errors.ts";
+
+export type SourceFailure = "retry" | "queue_missing" | "access" | "fatal";
+
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+]);
+
+const ACCESS_NAMES = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "CredentialsProviderError",
+]);
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "";
+}
+
+/** Decides, where the error enters, whether an SQS call is worth repeating. */
+export function classifySourceError(error: unknown): SourceFailure {
+  const name = errorName(error);
+  const code = errorCode(error) ?? "";
+  if (
+    name === "QueueDoesNotExist" ||
+    code.includes("NonExistentQueue") ||
+    name.includes("NonExistentQueue")
+  ) {
+    return "queue_missing";
+  }
+  if (ACCESS_NAMES.has(name) || ACCESS_NAMES.has(code)) return "access";
+  if (CONNECTION_CODES.has(code) || name === "TimeoutError" || name === "RequestTimeout") return "retry";
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return "retry";
+  if (name.includes("Throttl") || name === "RequestThrottled" || name === "OverLimit") return "retry";
+  return "fatal";
+}
+
+function describe(error: unknown): string {
+  const code = errorCode(error);
+  const name = errorName(error);
+  const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+  if (code !== undefined && CONNECTION_CODES.has(code)) return code;
+  return [name, message].filter((part) => part !== "" && part !== "Error").join(": ") || "unknown error";
+}
+
+/** The one-line error an operator sees for a failed SQS call; names the queue and what to check. */
+export function sourceError(error: unknown, queueUrl: string, endpoint: string | undefined): SecureLogError {
+  const failure = classifySourceError(error);
+  const where = endpoint ?? new URL(queueUrl).origin;
+  switch (failure) {
+    case "queue_missing":
+      return new SecureLogError(
+        "queue_not_found",
+        `the queue ${queueUrl} does not exist at ${where}. Create it, or fix --queue-url / SQS_QUEUE_URL.`,
+        { cause: error },
+      );
+    case "access":
+      return new SecureLogError(
+        "sqs_access_denied",
+        `SQS refused the credentials for ${queueUrl} (${describe(error)}). Check AWS_PROFILE / AWS_ACCESS_KEY_ID and the queue's policy.`,
+        { cause: error },
+      );
+    case "retry":
+      return new SecureLogError(
+        "sqs_unreachable",
+        `cannot reach SQS at ${where} (${describe(error)}). Is the endpoint running, and are --endpoint / AWS_ENDPOINT_URL and --queue-url right?`,
+        { cause: error, retryable: true },
+      );
+    case "fatal":
+      return new SecureLogError("sqs_error", `SQS call failed for ${queueUrl}: ${describe(error)}`, {
+        cause: error,
+      });
+  }
+}

@@ -1,0 +1,143 @@
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { SqsConfig } from "../config.ts";
+import type { DeleteResult, MessageSource, SourceMessage } from "./message.ts";
+import { sourceError } from "./sqs-errors.ts";
+
+export interface SqsSourceOptions {
+  readonly waitTimeSeconds: number;
+  readonly visibilityTimeoutSeconds: number | undefined;
+  /** HTTP sockets kept open to SQS; at least one per poller plus room for deletes. */
+  readonly maxSockets: number;
+}
+
+export interface QueueState {
+  readonly visibleMessages: number;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+export function createSqsClient(config: SqsConfig, options: { maxSockets: number; waitTimeSeconds: number }) {
+  return new SQSClient({
+    region: config.region,
+    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+    ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: 5_000,
+      // A long poll legitimately takes waitTimeSeconds; anything much longer is a dead connection.
+      requestTimeout: (options.waitTimeSeconds + 10) * 1000,
+      httpAgent: { keepAlive: true, maxSockets: options.maxSockets },
+      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets },
+    },
+  });
+}
+
+function toSourceMessage(message: Message, receivedAt: Date): SourceMessage | undefined {
+  if (message.MessageId === undefined || message.ReceiptHandle === undefined) return undefined;
+  const sent = Number(message.Attributes?.SentTimestamp);
+  const receiveCount = Number(message.Attributes?.ApproximateReceiveCount);
+  return {
+    id: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    body: message.Body ?? "",
+    sentTimestampMs: Number.isFinite(sent) && sent > 0 ? sent : undefined,
+    receiveCount: Number.isFinite(receiveCount) ? receiveCount : 1,
+    receivedAt,
+  };
+}
+
+/** SQS as a MessageSource: long-polled receives of up to 10 messages, batch deletes. */
+export class SqsSource implements MessageSource {
+  readonly #client: SQSClient;
+  readonly #config: SqsConfig;
+  readonly #options: SqsSourceOptions;
+
+  constructor(config: SqsConfig, options: SqsSourceOptions) {
+    this.#config = config;
+    this.#options = options;
+    this.#client = createSqsClient(config, options);
+  }
+
+  /** Checks that the endpoint answers and the queue exists, before anything is consumed. */
+  async inspect(signal?: AbortSignal): Promise<QueueState> {
+    try {
+      const result = await this.#client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.#config.queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "VisibilityTimeout"],
+        }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+      return {
+        visibleMessages: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
+        visibilityTimeoutSeconds: Number(result.Attributes?.VisibilityTimeout ?? 30),
+      };
+    } catch (error) {
+      throw this.error(error);
+    }
+  }
+
+  async receive(signal: AbortSignal): Promise<readonly SourceMessage[]> {
+    const result = await this.#client
+      .send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.#config.queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: this.#options.waitTimeSeconds,
+          ...(this.#options.visibilityTimeoutSeconds === undefined
+            ? {}
+            : { VisibilityTimeout: this.#options.visibilityTimeoutSeconds }),
+          MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
+        }),
+        { abortSignal: signal },
+      )
+      .catch((error: unknown) => {
+        throw signal.aborted ? error : this.error(error);
+      });
+    const receivedAt = new Date();
+    const messages: SourceMessage[] = [];
+    for (const message of result.Messages ?? []) {
+      const converted = toSourceMessage(message, receivedAt);
+      if (converted !== undefined) messages.push(converted);
+    }
+    return messages;
+  }
+
+  async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
+    const chunks: SourceMessage[][] = [];
+    for (let start = 0; start < messages.length; start += 10) chunks.push(messages.slice(start, start + 10));
+    const results = await Promise.all(
+      chunks.map((chunk) =>
+        this.#client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.#config.queueUrl,
+            Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
+          }),
+        ),
+      ),
+    ).catch((error: unknown) => {
+      throw this.error(error);
+    });
+    let deleted = 0;
+    let failed = 0;
+    for (const result of results) {
+      deleted += result.Successful?.length ?? 0;
+      failed += result.Failed?.length ?? 0;
+    }
+    return { deleted, failed };
+  }
+
+  /** Wraps an SQS failure in the one-line, classified error the CLI prints. */
+  error(error: unknown) {
+    return sourceError(error, this.#config.queueUrl, this.#config.endpoint);
+  }
+
+  close(): void {
+    this.#client.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+import type { AppVersionMode } from "../config.ts";
+import type { SourceMessage } from "../source/message.ts";
+import { createDate } from "./create-date.ts";
+import type { Masker } from "./mask.ts";
+import { maskBody, parseJsonOrUndefined } from "./masked-body.ts";
+import { createValidator, type RejectReason } from "./validate.ts";
+
+/** A row of user_logins, exactly its columns. Holds masked values only. */
+export interface LoginRow {
+  readonly user_id: string;
+  readonly device_type: string;
+  readonly masked_ip: string;
+  readonly masked_device_id: string;
+  readonly locale: string | null;
+  readonly app_version: number;
+  /** YYYY-MM-DD, UTC. */
+  readonly create_date: string;
+}
+
+/** A row of user_logins_rejects. Holds masked values only: never the raw body. */
+export interface RejectRecord {
+  readonly reason: RejectReason;
+  readonly receivedAt: Date;
+  readonly sentAt: Date | null;
+  readonly receiveCount: number;
+  readonly maskedBody: Record<string, unknown> | null;
+  /** Keyed digest of the whole raw body, so repeats of one bad message can be recognised. */
+  readonly bodyDigest: string;
+  readonly bodyBytes: number;
+}
+
+export type Outcome =
+  | { readonly kind: "row"; readonly message: SourceMessage; readonly row: LoginRow }
+  | { readonly kind: "reject"; readonly message: SourceMessage; readonly reject: RejectRecord };
+
+export type Transformer = (message: SourceMessage) => Outcome;
+
+export function rejectRecord(message: SourceMessage, reason: RejectReason, masker: Masker): RejectRecord {
+  return {
+    reason,
+    receivedAt: message.receivedAt,
+    sentAt: message.sentTimestampMs === undefined ? null : new Date(message.sentTimestampMs),
+    receiveCount: message.receiveCount,
+    maskedBody: maskBody(parseJsonOrUndefined(message.body), masker),
+    bodyDigest: masker.mask("body", message.body),
+    bodyBytes: Buffer.byteLength(message.body),
+  };
+}
+
+/** Validate, mask and convert one message: pure apart from hashing, no I/O. */
+export function createTransformer(masker: Masker, appVersionMode: AppVersionMode): Transformer {
+  const validate = createValidator(appVersionMode);
+  return (message) => {
+    const result = validate(message.body);
+    if (!result.ok) return { kind: "reject", message, reject: rejectRecord(message, result.reason, masker) };
+    const { event } = result;
+    return {
+      kind: "row",
+      message,
+      row: {
+        user_id: event.userId,
+        device_type: event.deviceType,
+        masked_ip: masker.mask("ip", event.ip),
+        masked_device_id: masker.mask("device_id", event.deviceId),
+        locale: event.locale,
+        app_version: event.appVersion,
+        create_date: createDate(message.sentTimestampMs, message.receivedAt),
+      },
+    };
+  };
+}
