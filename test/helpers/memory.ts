@@ -1,0 +1,83 @@
+import type { WriteResult } from "../../src/sink/row-sink.ts";
+import { type RowSink, SinkError } from "../../src/sink/row-sink.ts";
+import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
+import type { Outcome } from "../../src/transform/transform.ts";
+import type { RejectReason } from "../../src/transform/validate.ts";
+
+/** A queue in memory: hands out its messages ten at a time, records deletes. */
+export class MemorySource implements MessageSource {
+  readonly deleted: string[] = [];
+  #pending: SourceMessage[];
+  #onDelete: (ids: string[]) => void;
+
+  constructor(bodies: readonly string[], onDelete: (ids: string[]) => void = () => undefined) {
+    this.#pending = bodies.map((body, i) => ({
+      id: `m${i}`,
+      receiptHandle: `r${i}`,
+      body,
+      sentTimestampMs: Date.parse("2026-01-02T03:04:05Z"),
+      receiveCount: 1,
+      receivedAt: new Date(),
+    }));
+    this.#onDelete = onDelete;
+  }
+
+  async receive(): Promise<readonly SourceMessage[]> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.#pending.splice(0, 10);
+  }
+
+  async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
+    const ids = messages.map((m) => m.id);
+    this.#onDelete(ids);
+    this.deleted.push(...ids);
+    return { deleted: ids.length, failed: 0 };
+  }
+}
+
+export interface MemorySinkBehaviour {
+  /** Throw a retryable error on this many writes first. */
+  failFirst?: number;
+  /** Always throw a retryable error. */
+  down?: boolean;
+  /** Refuse (as PostgreSQL would, SQLSTATE 22021) any batch holding a row of this message id. */
+  refuse?: string;
+  delayMs?: number;
+}
+
+/** A sink in memory that keeps what it committed and can be told to fail. */
+export class MemorySink implements RowSink {
+  readonly committed = new Map<string, Outcome>();
+  writes = 0;
+  #behaviour: MemorySinkBehaviour;
+  #failures = 0;
+
+  constructor(behaviour: MemorySinkBehaviour = {}) {
+    this.#behaviour = behaviour;
+  }
+
+  async ensureSchema(): Promise<void> {}
+
+  async write(outcomes: readonly Outcome[]): Promise<WriteResult> {
+    this.writes++;
+    if (this.#behaviour.delayMs !== undefined)
+      await new Promise((r) => setTimeout(r, this.#behaviour.delayMs));
+    if (this.#behaviour.down === true || this.#failures < (this.#behaviour.failFirst ?? 0)) {
+      this.#failures++;
+      throw new SinkError("retry", "ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:5432", undefined);
+    }
+    if (outcomes.some((o) => o.kind === "row" && o.message.id === this.#behaviour.refuse)) {
+      throw new SinkError("data", "22021", "PostgreSQL refused a value (SQLSTATE 22021)", undefined);
+    }
+    const rejected = new Map<RejectReason, number>();
+    let loaded = 0;
+    for (const outcome of outcomes) {
+      this.committed.set(outcome.message.id, outcome);
+      if (outcome.kind === "row") loaded++;
+      else rejected.set(outcome.reject.reason, (rejected.get(outcome.reject.reason) ?? 0) + 1);
+    }
+    return { loaded, rejected, duplicates: 0 };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+/** The real server the integration tests use; CI starts it. */
+export const ADMIN_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export interface TestDatabase {
+  readonly url: string;
+  readonly name: string;
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Every row of every table as text, for PII greps. */
+  dump(): Promise<string>;
+  /** Drops the database, unless the test failed: then it is kept for inspection and its name printed. */
+  drop(keep?: boolean): Promise<void>;
+}
+
+/** A throwaway database per test file, so files run in parallel without sharing state. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `securelog_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.href, max: 2 });
+  pool.on("error", () => undefined);
+  return {
+    url: url.href,
+    name,
+    async query(sql, params) {
+      return (await pool.query(sql, params)).rows;
+    },
+    async dump() {
+      const tables = await pool.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+      );
+      const parts: string[] = [];
+      for (const { table_name } of tables.rows) {
+        const rows = await pool.query<{ r: string }>(`SELECT row_to_json(t)::text AS r FROM ${table_name} t`);
+        parts.push(...rows.rows.map((row) => row.r));
+      }
+      return parts.join("\n");
+    },
+    async drop(keep = false) {
+      await pool.end();
+      if (keep) {
+        process.stderr.write(`kept test database ${name} for inspection\n`);
+        return;
+      }
+      const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { DEFAULT_QUEUE_URL, loadRunConfig, loadSqsConfig } from "../../src/config.ts";
+import { ConfigError } from "../../src/errors.ts";
+import { generateKeyText } from "../../src/transform/mask-key.ts";
+
+const KEY = generateKeyText();
+
+function configError(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+describe("run configuration", () => {
+  it("defaults to the classic local stack with dummy credentials", () => {
+    const config = loadRunConfig({}, { SECURELOG_KEY: KEY });
+    assert.equal(config.sqs.queueUrl, DEFAULT_QUEUE_URL);
+    assert.equal(config.sqs.endpoint, "http://localhost:4566");
+    assert.equal(config.sqs.region, "us-east-1");
+    assert.deepEqual(config.sqs.credentials, { accessKeyId: "test", secretAccessKey: "test" });
+    assert.equal(config.mask.mode, "hmac");
+    assert.equal(config.appVersion, "major");
+    assert.equal(config.concurrency, 4);
+    assert.equal(config.waitTimeSeconds, 20);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it("takes a flag over the environment over the default", () => {
+    const env = {
+      SECURELOG_KEY: KEY,
+      SQS_QUEUE_URL: "http://127.0.0.1:9324/1/env-queue",
+      SECURELOG_CONCURRENCY: "3",
+    };
+    assert.equal(loadRunConfig({}, env).sqs.queueUrl, "http://127.0.0.1:9324/1/env-queue");
+    assert.equal(loadRunConfig({}, env).concurrency, 3);
+    assert.equal(loadRunConfig({ concurrency: "7" }, env).concurrency, 7);
+    assert.equal(loadRunConfig({ "until-empty": true }, env).waitTimeSeconds, 2);
+  });
+
+  it("uses AWS endpoints, the region in the URL and the SDK credential chain for a real queue", () => {
+    const sqs = loadSqsConfig(
+      { "queue-url": "https://sqs.eu-west-1.amazonaws.com/123456789012/login-queue" },
+      {},
+    );
+    assert.equal(sqs.endpoint, undefined);
+    assert.equal(sqs.region, "eu-west-1");
+    assert.equal(sqs.credentials, undefined);
+  });
+
+  it("prefers AWS_ENDPOINT_URL_SQS and leaves configured credentials to the SDK", () => {
+    const sqs = loadSqsConfig(
+      {},
+      {
+        AWS_ENDPOINT_URL_SQS: "http://localhost:4999",
+        AWS_ENDPOINT_URL: "http://localhost:1",
+        AWS_ACCESS_KEY_ID: "AKIA",
+      },
+    );
+    assert.equal(sqs.endpoint, "http://localhost:4999");
+    assert.equal(sqs.credentials, undefined);
+  });
+
+  it("refuses bad URLs and numbers with a message naming the option", () => {
+    configError(() => loadSqsConfig({ "queue-url": "not a url" }, {}), /--queue-url is not a valid URL/);
+    configError(
+      () => loadSqsConfig({ "queue-url": "http://localhost:4566/login-queue" }, {}),
+      /must look like/,
+    );
+    configError(
+      () => loadRunConfig({ "database-url": "mysql://x" }, { SECURELOG_KEY: KEY }),
+      /postgres:\/\//,
+    );
+    configError(
+      () => loadRunConfig({}, { SECURELOG_KEY: KEY, SECURELOG_CONCURRENCY: "many" }),
+      /SECURELOG_CONCURRENCY/,
+    );
+    configError(
+      () => loadRunConfig({ "wait-time": "21" }, { SECURELOG_KEY: KEY }),
+      /--wait-time must be a whole number from 0 to 20/,
+    );
+    configError(
+      () => loadRunConfig({ mask: "md5" }, { SECURELOG_KEY: KEY }),
+      /--mask must be one of hmac, sha256/,
+    );
+  });
+
+  it("never echoes a database password in an error", () => {
+    configError(
+      () => loadRunConfig({ "database-url": "postgres://u:s3cret@" }, { SECURELOG_KEY: KEY }),
+      /^(?!.*s3cret)/,
+    );
+  });
+
+  it("refuses to start without a key and says how to make one", () => {
+    configError(() => loadRunConfig({}, {}), /securelog keygen/);
+    assert.equal(loadRunConfig({ mask: "sha256" }, {}).mask.mode, "sha256");
+  });
+
+  it("reads a key file only when it is private to its owner", () => {
+    const dir = mkdtempSync(join(tmpdir(), "securelog-key-"));
+    const file = join(dir, "key");
+    writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
+    const config = loadRunConfig({ "key-file": file }, {});
+    assert.equal(config.mask.mode === "hmac" && config.mask.key.bytes.toString("base64"), KEY);
+    chmodSync(file, 0o644);
+    configError(() => loadRunConfig({ "key-file": file }, {}), /readable by group or others.*chmod 600/);
+    configError(
+      () => loadRunConfig({ "key-file": join(dir, "missing") }, {}),
+      /cannot read the key file.*ENOENT/,
+    );
+  });
+});

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { RunSummary } from "../../src/ops/summary.ts";
+import { createPipelineEvents } from "../../src/pipeline/events.ts";
+import { Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.ts";
+import type { RowSink } from "../../src/sink/row-sink.ts";
+import type { MessageSource } from "../../src/source/message.ts";
+import { createMasker } from "../../src/transform/mask.ts";
+import { createTransformer, rejectRecord } from "../../src/transform/transform.ts";
+import { MemorySink, MemorySource } from "../helpers/memory.ts";
+
+const masker = createMasker({ mode: "sha256" });
+const OPTIONS: PipelineOptions = {
+  concurrency: 3,
+  batchSize: 25,
+  writers: 2,
+  maxInFlight: 100,
+  maxRetryTimeMs: 60_000,
+  untilEmpty: true,
+};
+
+function pipeline(source: MessageSource, sink: RowSink, options: Partial<PipelineOptions> = {}) {
+  const events = createPipelineEvents();
+  const summary = new RunSummary(events);
+  const instance = new Pipeline(
+    {
+      source,
+      sink,
+      transform: createTransformer(masker, "major"),
+      reject: (message, reason) => ({
+        kind: "reject",
+        message,
+        reject: rejectRecord(message, reason, masker),
+      }),
+      events,
+    },
+    { ...OPTIONS, ...options },
+  );
+  return { instance, events, summary };
+}
+
+const bodies = (n: number) => generateEvents(n, { seed: 3, badRatio: 0.1 }).map((e) => e.body);
+
+describe("pipeline", () => {
+  it("deletes a message only after the batch holding it has committed", async () => {
+    const sink = new MemorySink();
+    const source = new MemorySource(bodies(500), (ids) => {
+      for (const id of ids) assert.ok(sink.committed.has(id), `${id} deleted before its commit`);
+    });
+    const { instance, summary } = pipeline(source, sink);
+    await instance.run();
+    assert.equal(sink.committed.size, 500);
+    assert.equal(source.deleted.length, 500);
+    const counts = summary.counts();
+    assert.equal(counts.loaded + counts.rejected, 500);
+    assert.equal(counts.deleted, 500);
+  });
+
+  it("retries a failing database with backoff and deletes nothing until it commits", async () => {
+    const sink = new MemorySink({ failFirst: 3 });
+    const source = new MemorySource(bodies(10), (ids) => {
+      for (const id of ids) assert.ok(sink.committed.has(id));
+    });
+    const { instance, events } = pipeline(source, sink, { concurrency: 1 });
+    let retries = 0;
+    events.on("sinkRetry", () => {
+      retries++;
+      assert.equal(source.deleted.length, 0);
+    });
+    await instance.run();
+    assert.equal(retries, 3);
+    assert.equal(source.deleted.length, 10);
+  });
+
+  it("gives up after the retry time with a clear error and nothing deleted", async () => {
+    const sink = new MemorySink({ down: true });
+    const source = new MemorySource(bodies(30));
+    const { instance } = pipeline(source, sink, { maxRetryTimeMs: 300 });
+    await assert.rejects(instance.run(), (error: Error & { code?: string }) => {
+      assert.equal(error.code, "database_unreachable");
+      assert.match(error.message, /Nothing uncommitted was deleted/);
+      return true;
+    });
+    assert.equal(source.deleted.length, 0);
+  });
+
+  it("isolates a row the database refuses: the others load, it becomes a rejection", async () => {
+    const good = generateEvents(10, { seed: 11, badRatio: 0 }).map((e) => e.body);
+    const sink = new MemorySink({ refuse: "m4" });
+    const source = new MemorySource(good);
+    const { instance } = pipeline(source, sink, { concurrency: 1, writers: 1 });
+    await instance.run();
+    const refused = sink.committed.get("m4");
+    assert.equal(refused?.kind, "reject");
+    assert.equal(refused?.kind === "reject" && refused.reject.reason, "sink_refused:22021");
+    assert.equal([...sink.committed.values()].filter((o) => o.kind === "row").length, 9);
+    assert.equal(source.deleted.length, 10);
+  });
+
+  it("keeps received-but-undeleted messages under the in-flight limit plus one receive per poller", async () => {
+    const sink = new MemorySink({ delayMs: 5 });
+    const source = new MemorySource(bodies(600));
+    const { instance, events } = pipeline(source, sink, { maxInFlight: 40, concurrency: 3 });
+    let peak = 0;
+    events.on("received", () => {
+      peak = Math.max(peak, instance.inFlight);
+    });
+    await instance.run();
+    assert.ok(peak <= 40 + 3 * 10, `peak in flight ${peak}`);
+    assert.equal(source.deleted.length, 600);
+  });
+
+  it("stop() finishes what was received, deletes it, and resolves", async () => {
+    const sink = new MemorySink({ delayMs: 2 });
+    const source = new MemorySource(bodies(2000));
+    const { instance, events } = pipeline(source, sink, { untilEmpty: false });
+    events.once("received", () => instance.stop());
+    await instance.run();
+    assert.ok(source.deleted.length > 0);
+    assert.equal(source.deleted.length, sink.committed.size);
+    assert.ok(sink.committed.size < 2000);
+  });
+});
