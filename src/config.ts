@@ -249,6 +249,16 @@ export function isLocalEndpoint(url: URL): boolean {
   return LOCAL_HOSTS.has(host) || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * The endpoint implied by a non-AWS queue URL. Emulators name queues `sqs.<region>.localhost:<port>`; RFC 6761
+ * makes every `*.localhost` name loopback, but the system resolver may not know that, so ask `localhost`.
+ */
+function localOrigin(queueUrl: URL): URL {
+  const origin = new URL(queueUrl.origin);
+  if (origin.hostname.endsWith(".localhost")) origin.hostname = "localhost";
+  return origin;
+}
+
 function isAwsHost(url: URL): boolean {
   return url.hostname.endsWith(".amazonaws.com") || url.hostname.endsWith(".amazonaws.com.cn");
 }
@@ -269,7 +279,7 @@ export function loadSqsConfig(flags: Flags, env: Env): SqsConfig {
       ? httpUrl("endpoint", flags, endpointText)
       : isAwsHost(queueUrl)
         ? undefined
-        : new URL(queueUrl.origin);
+        : localOrigin(queueUrl);
   const regionFromHost = /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl.hostname)?.[1];
   const region = raw("region", flags, env) ?? regionFromHost ?? "us-east-1";
   if (!/^[a-z0-9-]+$/.test(region)) {

@@ -87,12 +87,10 @@ export function generateEvents(count: number, options: SampleOptions = {}): Samp
         const { device_id: _omitted, ...rest } = base;
         return { body: pythonJson(rest), expect: "missing_field:device_id", ...pii };
       }
-      case 4:
-        return {
-          body: pythonJson({ ...base, ip: `${300 + int(600)}.1.2.3` }),
-          expect: "invalid_field:ip",
-          deviceId: pii.deviceId,
-        };
+      case 4: {
+        const invalidIp = `${300 + int(600)}.${int(256)}.${int(256)}.${int(256)}`;
+        return { body: pythonJson({ ...base, ip: invalidIp }), expect: "invalid_field:ip", ip: invalidIp, deviceId: pii.deviceId };
+      }
       case 5:
         return {
           body: pythonJson({ ...base, app_version: pick(["latest", "2.x", ""]) }),

@@ -117,3 +117,14 @@ describe("run configuration", () => {
     );
   });
 });
+
+describe("endpoint derived from an emulator's queue URL", () => {
+  it("resolves *.localhost names to localhost (RFC 6761)", () => {
+    const sqs = loadSqsConfig(
+      { "queue-url": "http://sqs.us-east-1.localhost:4566/000000000000/login-queue" },
+      {},
+    );
+    assert.equal(sqs.endpoint, "http://localhost:4566");
+    assert.ok(sqs.credentials !== undefined);
+  });
+});
