@@ -1,7 +1,7 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../src/embedded/embedded-sqs.ts";
@@ -10,7 +10,12 @@ export interface TestSqs extends EmbeddedSqs {
   readonly client: SQSClient;
   /** visible + in flight + delayed: everything not yet deleted. */
   depth(queueUrl: string): Promise<{ visible: number; inFlight: number }>;
-  receiveAll(queueUrl: string): Promise<number>;
+  /** Receives every visible message, then makes them visible again: how many a consumer would get now. */
+  countReceivable(queueUrl: string): Promise<number>;
+  /** Receives every visible message and keeps it hidden (for 60 s); returns the receipt handles. */
+  hideAll(queueUrl: string): Promise<string[]>;
+  /** Makes hidden messages visible at once. */
+  release(queueUrl: string, handles: readonly string[]): Promise<void>;
 }
 
 export async function startTestSqs(): Promise<TestSqs> {
@@ -20,6 +25,39 @@ export async function startTestSqs(): Promise<TestSqs> {
     endpoint: sqs.endpoint,
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
   });
+  const hideAll = async (queueUrl: string): Promise<string[]> => {
+    const handles: string[] = [];
+    for (;;) {
+      const result = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 60,
+        }),
+      );
+      const received = result.Messages ?? [];
+      if (received.length === 0) return handles;
+      for (const m of received) if (m.ReceiptHandle !== undefined) handles.push(m.ReceiptHandle);
+    }
+  };
+  const release = async (queueUrl: string, handles: readonly string[]): Promise<void> => {
+    for (let i = 0; i < handles.length; i += 10) {
+      await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: handles
+            .slice(i, i + 10)
+            .map((h, n) => ({ Id: String(n), ReceiptHandle: h, VisibilityTimeout: 0 })),
+        }),
+      );
+    }
+  };
+  const countReceivable = async (queueUrl: string): Promise<number> => {
+    const handles = await hideAll(queueUrl);
+    await release(queueUrl, handles);
+    return handles.length;
+  };
   return {
     ...sqs,
     client,
@@ -35,27 +73,12 @@ export async function startTestSqs(): Promise<TestSqs> {
         inFlight: Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible),
       };
     },
-    async receiveAll(queueUrl) {
-      let count = 0;
-      for (;;) {
-        const result = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            VisibilityTimeout: 60,
-          }),
-        );
-        const n = result.Messages?.length ?? 0;
-        if (n === 0) return count;
-        count += n;
-      }
-    },
+    countReceivable,
+    hideAll,
+    release,
     async stop() {
       client.destroy();
       await sqs.stop();
     },
   };
 }
-
-export { SendMessageBatchCommand };

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { PassThrough } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import type { CliIo } from "../../src/cli/io.ts";
+import { executeRun } from "../../src/cli/run.ts";
+import { loadRunConfig } from "../../src/config.ts";
+import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { type CuttableProxy, startProxy } from "../helpers/proxy.ts";
+import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+
+function captureIo(): CliIo & { output: () => string; signals: EventEmitter } {
+  let text = "";
+  const stream = () => {
+    const s = new PassThrough();
+    s.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    return s;
+  };
+  return {
+    stdout: stream(),
+    stderr: stream(),
+    env: {},
+    cwd: process.cwd(),
+    signals: new EventEmitter(),
+    exitNow: () => {
+      throw new Error("exitNow called");
+    },
+    output: () => text,
+  };
+}
+
+async function until(
+  condition: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("database outage", () => {
+  let db: TestDatabase;
+  let sqs: TestSqs;
+  let proxy: CuttableProxy;
+  let passed = 0;
+
+  before(async () => {
+    db = await createTestDatabase();
+    sqs = await startTestSqs();
+    const target = new URL(ADMIN_DATABASE_URL);
+    proxy = await startProxy(target.hostname, Number(target.port || 5432));
+  });
+  after(async () => {
+    await proxy?.close();
+    await sqs?.stop();
+    await db?.drop(passed < 1);
+  });
+
+  it("deletes nothing while PostgreSQL is unreachable; the messages come back and load exactly once later", async () => {
+    const viaProxy = new URL(db.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const queueUrl = await sqs.createQueue("outage-queue", { VisibilityTimeout: "2" });
+    const key = generateKeyText();
+    const flags = {
+      "queue-url": queueUrl,
+      "database-url": viaProxy.href,
+      "wait-time": "1",
+      concurrency: "2",
+    };
+
+    // Phase 1: the run starts fine, then the database goes away before any message arrives.
+    const io = captureIo();
+    const run = executeRun(loadRunConfig({ ...flags, "max-retry-time": "3" }, { SECURELOG_KEY: key }), io);
+    const outcome = run.then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    await until(() => io.output().includes('"msg":"consuming"'), "the run to start");
+    await proxy.cut();
+    const events = generateEvents(20, { seed: 9, badRatio: 0.1 });
+    await sqs.send(
+      queueUrl,
+      events.map((e) => e.body),
+    );
+    await until(() => io.output().includes("database write failed, retrying"), "a failed write");
+    const during = await sqs.depth(queueUrl);
+    assert.equal(during.visible + during.inFlight, 20, "nothing may be deleted while the database is down");
+
+    // It gives up after --max-retry-time with one clear error, having deleted nothing.
+    const error = await outcome;
+    assert.ok(error instanceof Error);
+    assert.equal((error as Error & { code?: string }).code, "database_unreachable");
+    assert.match(error.message, /Nothing uncommitted was deleted/);
+    await until(
+      async () => (await sqs.countReceivable(queueUrl)) === 20,
+      "the messages to come back",
+      10_000,
+    );
+    await proxy.restore();
+    const [rows] = await db.query<{ n: string }>("SELECT count(*) AS n FROM securelog_processed");
+    assert.equal(Number(rows?.n), 0);
+
+    // Phase 2: the database goes away while a run is consuming and comes back: the run waits, then loads.
+    const hidden = await sqs.hideAll(queueUrl);
+    assert.equal(hidden.length, 20);
+    const io2 = captureIo();
+    const run2 = executeRun(loadRunConfig({ ...flags, "max-retry-time": "60" }, { SECURELOG_KEY: key }), io2);
+    await until(() => io2.output().includes('"msg":"consuming"'), "the second run to start");
+    await proxy.cut();
+    await sqs.release(queueUrl, hidden);
+    await until(() => io2.output().includes("database write failed, retrying"), "a failed write in run 2");
+    assert.equal(await sqs.countReceivable(queueUrl), 0, "the run holds them, in flight");
+    await proxy.restore();
+    await until(
+      async () =>
+        Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM securelog_processed"))[0]?.n) === 20,
+      "all 20 to commit",
+    );
+    io2.signals.emit("SIGTERM", "SIGTERM"); // graceful stop: finish, delete, return the summary
+    const summary = await run2;
+    assert.equal(summary.counts().loaded + summary.counts().rejected, 20);
+    const [ledger] = await db.query<{ n: string }>("SELECT count(*) AS n FROM securelog_processed");
+    assert.equal(Number(ledger?.n), 20);
+    const [logins] = await db.query<{ n: string }>("SELECT count(*) AS n FROM user_logins");
+    assert.equal(Number(logins?.n), events.filter((e) => e.expect === "row").length);
+    assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
+    passed++;
+  });
+});
