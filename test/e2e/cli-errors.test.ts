@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import { after, before, describe, it } from "node:test";
+import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { type CliResult, runCli } from "../helpers/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+
+/** A port on 127.0.0.1 where nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address !== null ? address.port : 1;
+}
+
+function oneLineError(result: CliResult, code: number, pattern: RegExp): void {
+  assert.equal(result.code, code, result.stderr);
+  const lines = result.stderr.split("\n").filter((line) => line.trim() !== "");
+  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
+  assert.match(lines[0] ?? "", /^securelog: error: /);
+  assert.match(lines[0] ?? "", pattern);
+  assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace without --verbose");
+}
+
+describe("CLI errors: one clear line and the documented exit code", () => {
+  let db: TestDatabase;
+  let sqs: TestSqs;
+  const key = { SECURELOG_KEY: generateKeyText() };
+
+  before(async () => {
+    db = await createTestDatabase();
+    sqs = await startTestSqs();
+  });
+  after(async () => {
+    await sqs?.stop();
+    await db?.drop();
+  });
+
+  it("missing key: exit 2, says how to make one", async () => {
+    oneLineError(await runCli(["run"]), 2, /no masking key configured.*securelog keygen/);
+  });
+
+  it("bad queue URL: exit 2, names the option", async () => {
+    oneLineError(await runCli(["run", "--queue-url", "localhost:4566/q"], key), 2, /--queue-url/);
+  });
+
+  it("unknown option: exit 2, points to --help", async () => {
+    oneLineError(
+      await runCli(["run", "--queue", "x"], key),
+      2,
+      /Unknown option '--queue'.*securelog run --help/,
+    );
+  });
+
+  it("unreachable database: exit 1, names host, port and database", async () => {
+    const port = await closedPort();
+    const result = await runCli(
+      ["run", "--database-url", `postgres://postgres:pw@127.0.0.1:${port}/analytics`],
+      key,
+    );
+    oneLineError(
+      result,
+      1,
+      new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/analytics.*ECONNREFUSED`),
+    );
+    assert.doesNotMatch(result.stderr, /pw@/);
+  });
+
+  it("unreachable SQS endpoint: exit 1, names the endpoint", async () => {
+    const port = await closedPort();
+    const result = await runCli(
+      ["run", "--queue-url", `http://127.0.0.1:${port}/000000000000/login-queue`, "--database-url", db.url],
+      key,
+    );
+    oneLineError(
+      result,
+      1,
+      new RegExp(`cannot reach SQS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+    );
+  });
+
+  it("nonexistent queue: exit 1, names the queue", async () => {
+    const queueUrl = `${sqs.endpoint}/000000000000/no-such-queue`;
+    const result = await runCli(["run", "--queue-url", queueUrl, "--database-url", db.url], key);
+    oneLineError(result, 1, /the queue .*no-such-queue does not exist/);
+  });
+
+  it("--verbose adds the stack trace", async () => {
+    const port = await closedPort();
+    const result = await runCli(
+      ["run", "--verbose", "--database-url", `postgres://127.0.0.1:${port}/x`],
+      key,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^\s+at /m);
+  });
+
+  it("every command has --help, and keygen prints a usable key", async () => {
+    for (const command of ["run", "keygen", "demo"]) {
+      const result = await runCli([command, "--help"]);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, new RegExp(`Usage: securelog ${command}`));
+    }
+    const help = await runCli(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Commands:/);
+    const keygen = await runCli(["keygen"]);
+    assert.equal(keygen.code, 0);
+    assert.equal(Buffer.from(keygen.stdout.trim(), "base64").length, 32);
+    const bad = await runCli(["frobnicate"]);
+    oneLineError(bad, 2, /unknown command "frobnicate"/);
+  });
+
+  it("--mask sha256 runs without a key but warns why it is weak", async () => {
+    const queueUrl = await sqs.createQueue("empty-queue");
+    const result = await runCli(
+      [
+        "run",
+        "--mask",
+        "sha256",
+        "--until-empty",
+        "--wait-time",
+        "0",
+        "--queue-url",
+        queueUrl,
+        "--database-url",
+        db.url,
+      ],
+      {},
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /warning: --mask sha256 is unkeyed.*recover every raw value/);
+    assert.match(result.stdout, /received\s+0/);
+  });
+});
