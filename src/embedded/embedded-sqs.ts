@@ -34,7 +34,8 @@ export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
       const result = await client.send(
         new CreateQueueCommand({ QueueName: name, ...(attributes ? { Attributes: attributes } : {}) }),
       );
-      if (result.QueueUrl === undefined) throw new Error(`the SQS emulator returned no URL for queue ${name}`);
+      if (result.QueueUrl === undefined)
+        throw new Error(`the SQS emulator returned no URL for queue ${name}`);
       // fauxqs names queues sqs.<region>.localhost:<port>; hand out the address it really listens on.
       return `${endpoint}${new URL(result.QueueUrl).pathname}`;
     },

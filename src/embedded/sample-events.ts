@@ -89,7 +89,12 @@ export function generateEvents(count: number, options: SampleOptions = {}): Samp
       }
       case 4: {
         const invalidIp = `${300 + int(600)}.${int(256)}.${int(256)}.${int(256)}`;
-        return { body: pythonJson({ ...base, ip: invalidIp }), expect: "invalid_field:ip", ip: invalidIp, deviceId: pii.deviceId };
+        return {
+          body: pythonJson({ ...base, ip: invalidIp }),
+          expect: "invalid_field:ip",
+          ip: invalidIp,
+          deviceId: pii.deviceId,
+        };
       }
       case 5:
         return {
