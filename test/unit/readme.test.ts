@@ -11,7 +11,8 @@ describe("README", () => {
     for (const [name, spec] of options) {
       if (name === "help") continue;
       assert.ok(README.includes(`\`--${name}`), `README lacks --${name}`);
-      for (const variable of spec.env ?? []) assert.ok(README.includes(`\`${variable}\``), `README lacks ${variable}`);
+      for (const variable of spec.env ?? [])
+        assert.ok(README.includes(`\`${variable}\``), `README lacks ${variable}`);
     }
     assert.ok(README.includes("`SECURELOG_KEY`"));
   });
