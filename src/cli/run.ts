@@ -15,6 +15,8 @@ export const SHA256_WARNING =
   "computes billions of SHA-256 hashes a second: anyone who can read the table can recover every raw value in " +
   "seconds. Use the default --mask hmac with a key from `securelog keygen`.";
 
+const SIGNAL_ECHO_MS = 250;
+
 export interface RunTuning {
   /** Concurrent database transactions (the pool holds one more for schema work). */
   readonly writers: number;
@@ -47,6 +49,48 @@ export async function executeRun(
   const events = createPipelineEvents();
   const summary = new RunSummary(events);
   logPipelineEvents(events, logger);
+  const masker = createMasker(config.mask);
+  const pipeline = new Pipeline(
+    {
+      source,
+      sink,
+      transform: createTransformer(masker, config.appVersion),
+      reject: (message, reason) => ({
+        kind: "reject",
+        message,
+        reject: rejectRecord(message, reason, masker),
+      }),
+      events,
+    },
+    {
+      concurrency: config.concurrency,
+      batchSize: config.batchSize,
+      writers: tuning.writers,
+      maxInFlight: config.maxInFlight,
+      maxRetryTimeMs: config.maxRetryTimeMs,
+      untilEmpty: config.untilEmpty,
+    },
+  );
+  let signals = 0;
+  let firstSignalAt = 0;
+  const onSignal = (signal: string) => {
+    // One Ctrl-C can arrive more than once: the terminal signals the whole process group, and npm/npx and
+    // our launcher also pass it on to their child. Only a signal well after the first means "now".
+    if (signals > 0 && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
+    signals++;
+    if (signals === 1) {
+      firstSignalAt = Date.now();
+      print(io.stderr, `${signal}: finishing in-flight batches, then exiting (send again to exit at once)`);
+      pipeline.stop();
+    } else {
+      pipeline.abandon(new SecureLogError("interrupted", `${signal} again: exiting without waiting`));
+      print(io.stderr, "exiting now; messages not yet committed stay on the queue and will be redelivered");
+      io.exitNow(130);
+    }
+  };
+  // Installed before any work starts, so that a signal during start-up is a graceful stop, not a kill.
+  io.signals.on("SIGINT", onSignal);
+  io.signals.on("SIGTERM", onSignal);
   let started = false;
   try {
     await sink.ensureSchema();
@@ -62,50 +106,11 @@ export async function executeRun(
       },
       "consuming",
     );
-    const masker = createMasker(config.mask);
-    const pipeline = new Pipeline(
-      {
-        source,
-        sink,
-        transform: createTransformer(masker, config.appVersion),
-        reject: (message, reason) => ({
-          kind: "reject",
-          message,
-          reject: rejectRecord(message, reason, masker),
-        }),
-        events,
-      },
-      {
-        concurrency: config.concurrency,
-        batchSize: config.batchSize,
-        writers: tuning.writers,
-        maxInFlight: config.maxInFlight,
-        maxRetryTimeMs: config.maxRetryTimeMs,
-        untilEmpty: config.untilEmpty,
-      },
-    );
-    let signals = 0;
-    const onSignal = (signal: string) => {
-      signals++;
-      if (signals === 1) {
-        print(io.stderr, `${signal}: finishing in-flight batches, then exiting (send again to exit at once)`);
-        pipeline.stop();
-      } else {
-        pipeline.abandon(new SecureLogError("interrupted", `${signal} again: exiting without waiting`));
-        print(io.stderr, "exiting now; messages not yet committed stay on the queue and will be redelivered");
-        io.exitNow(130);
-      }
-    };
-    io.signals.on("SIGINT", onSignal);
-    io.signals.on("SIGTERM", onSignal);
     started = true;
-    try {
-      await pipeline.run();
-    } finally {
-      io.signals.off("SIGINT", onSignal);
-      io.signals.off("SIGTERM", onSignal);
-    }
+    await pipeline.run();
   } finally {
+    io.signals.off("SIGINT", onSignal);
+    io.signals.off("SIGTERM", onSignal);
     summary.finish();
     if (started) print(io.stdout, summary.format());
     source.close();

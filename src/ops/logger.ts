@@ -24,6 +24,9 @@ export function createLogger(level: LogLevel, destination: NodeJS.WritableStream
 
 /** Logs what the operator should know about while a run goes on. */
 export function logPipelineEvents(events: PipelineEvents, logger: Logger): void {
+  events.on("received", (count) => {
+    logger.debug({ count }, "received");
+  });
   events.on("committed", (batch) => {
     logger.debug(
       {

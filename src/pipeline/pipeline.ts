@@ -132,7 +132,15 @@ export class Pipeline {
       }
       this.#inFlight += messages.length;
       this.#deps.events.emit("received", messages.length);
-      for (const message of messages) this.#buffer.push(this.#deps.transform(message));
+      try {
+        for (const message of messages) this.#buffer.push(this.#deps.transform(message));
+      } catch (thrown) {
+        // Transform never throws for bad input (that is a rejection); this is a bug. Stop rather than loop on it.
+        this.#fail(
+          new SecureLogError("internal", `transforming a message failed: ${coerceError(thrown).message}`),
+        );
+        break;
+      }
       this.#work.notify();
     }
   }

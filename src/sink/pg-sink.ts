@@ -1,8 +1,8 @@
 import pg from "pg";
-import { errorCode } from "../errors.ts";
+import { coerceError, errorCode, SecureLogError } from "../errors.ts";
 import type { LoginRow, Outcome, RejectRecord } from "../transform/transform.ts";
 import type { RejectReason } from "../transform/validate.ts";
-import { classifySinkError, databaseUnreachable, describeSinkError } from "./pg-errors.ts";
+import { classifySinkError, databaseUnreachable, describeDatabase, describeSinkError } from "./pg-errors.ts";
 import { type RowSink, SinkError, type WriteResult } from "./row-sink.ts";
 import { CREATE_LEDGER, CREATE_REJECTS, CREATE_USER_LOGINS, LOCK_SCHEMA } from "./sql/create-schema.ts";
 import { INSERT_LOGINS } from "./sql/insert-logins.ts";
@@ -68,25 +68,53 @@ export class PgSink implements RowSink {
     this.#pool.on("error", (error) => options.onIdleError?.(error));
   }
 
-  async ensureSchema(): Promise<void> {
-    let client: pg.PoolClient;
+  /**
+   * Runs `work` on a pooled connection. node-postgres emits "error" on a checked-out client whose connection
+   * drops between queries, and an unheard "error" event kills the process; the same failure also reaches the
+   * pending or next query, so the listener only notes it. A client that lost its connection, or failed other
+   * than by a server-reported error (which leaves it usable), is destroyed instead of returned to the pool.
+   */
+  async #withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on("error", onError);
+    let failed: Error | undefined;
     try {
-      client = await this.#pool.connect();
+      return await work(client);
     } catch (error) {
-      throw databaseUnreachable(this.#databaseUrl, error);
-    }
-    try {
-      await client.query("BEGIN");
-      await client.query(LOCK_SCHEMA);
-      await client.query(CREATE_USER_LOGINS);
-      await client.query(CREATE_REJECTS);
-      await client.query(CREATE_LEDGER);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      failed = error instanceof pg.DatabaseError ? undefined : coerceError(error);
       throw error;
     } finally {
-      client.release();
+      client.off("error", onError);
+      client.release(lost ?? failed);
+    }
+  }
+
+  async ensureSchema(): Promise<void> {
+    try {
+      await this.#withClient(async (client) => {
+        try {
+          await client.query("BEGIN");
+          await client.query(LOCK_SCHEMA);
+          await client.query(CREATE_USER_LOGINS);
+          await client.query(CREATE_REJECTS);
+          await client.query(CREATE_LEDGER);
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (classifySinkError(error) === "retry") throw databaseUnreachable(this.#databaseUrl, error);
+      throw new SecureLogError(
+        "schema_failed",
+        `cannot create SecureLog's tables in ${describeDatabase(this.#databaseUrl)}: ${describeSinkError(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -111,9 +139,7 @@ export class PgSink implements RowSink {
       if (outcome.kind === "row") rows.push({ id, row: outcome.row });
       else rejects.push({ id, reject: outcome.reject });
     }
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
+    return this.#withClient(async (client) => {
       const both = rows.length > 0 && rejects.length > 0;
       if (both) await client.query("BEGIN");
       try {
@@ -135,13 +161,7 @@ export class PgSink implements RowSink {
         if (both) await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       }
-    } catch (error) {
-      broken = error instanceof Error ? error : undefined;
-      throw error;
-    } finally {
-      // A connection that failed mid-transaction may be unusable; destroy it rather than return it to the pool.
-      client.release(broken);
-    }
+    });
   }
 
   async close(): Promise<void> {

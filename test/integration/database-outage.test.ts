@@ -6,7 +6,11 @@ import type { CliIo } from "../../src/cli/io.ts";
 import { executeRun } from "../../src/cli/run.ts";
 import { loadRunConfig } from "../../src/config.ts";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { PgSink } from "../../src/sink/pg-sink.ts";
+import { SinkError } from "../../src/sink/row-sink.ts";
+import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { createTransformer } from "../../src/transform/transform.ts";
 import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { type CuttableProxy, startProxy } from "../helpers/proxy.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
@@ -132,5 +136,60 @@ describe("database outage", () => {
     assert.equal(Number(logins?.n), events.filter((e) => e.expect === "row").length);
     assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
     passed++;
+  });
+});
+
+describe("connections cut in the middle of writes", () => {
+  it("never crash the process: every write either commits or fails with a retryable error", async () => {
+    const db = await createTestDatabase();
+    const target = new URL(ADMIN_DATABASE_URL);
+    const proxy = await startProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(db.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const sink = new PgSink({ databaseUrl: viaProxy.href, poolSize: 4 });
+    let ok = false;
+    try {
+      await sink.ensureSchema();
+      const transform = createTransformer(createMasker({ mode: "sha256" }), "major");
+      const bodies = generateEvents(400, { seed: 12, badRatio: 0.3 }).map((e) => e.body);
+      let committed = 0;
+      let retryable = 0;
+      for (let round = 0; round < 30; round++) {
+        const writes = [0, 1, 2, 3].map((w) =>
+          sink.write(
+            bodies.slice(w * 100, w * 100 + 100).map((body, i) =>
+              transform({
+                id: `r${round}-w${w}-${i}`,
+                receiptHandle: "h",
+                body,
+                sentTimestampMs: undefined,
+                receiveCount: 1,
+                receivedAt: new Date(),
+              }),
+            ),
+          ),
+        );
+        await new Promise((resolve) => setTimeout(resolve, round % 6));
+        await proxy.cut();
+        for (const result of await Promise.allSettled(writes)) {
+          if (result.status === "fulfilled") committed++;
+          else {
+            assert.ok(
+              result.reason instanceof SinkError && result.reason.failure === "retry",
+              String(result.reason),
+            );
+            retryable++;
+          }
+        }
+        await proxy.restore();
+      }
+      assert.equal(committed + retryable, 120);
+      assert.ok(retryable > 0, "the cuts must have hit some writes");
+      ok = true;
+    } finally {
+      await sink.close();
+      await proxy.close();
+      await db.drop(!ok);
+    }
   });
 });
