@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
-import { type CliResult, runCli } from "../helpers/cli.ts";
+import { type CliResult, REPO_ROOT, runCli } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
 
@@ -111,6 +112,24 @@ describe("CLI errors: one clear line and the documented exit code", () => {
     assert.equal(Buffer.from(keygen.stdout.trim(), "base64").length, 32);
     const bad = await runCli(["frobnicate"]);
     oneLineError(bad, 2, /unknown command "frobnicate"/);
+  });
+
+  it("`npx securelog` works from the repository root with no build step", async () => {
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn("npx", ["--no-install", "securelog", "keygen", "--help"], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /Usage: securelog keygen/);
   });
 
   it("--mask sha256 runs without a key but warns why it is weak", async () => {
