@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
-import { type MaskKey, parseKey } from "./transform/mask-key.ts";
+import { type KeyRing, keyRing, type MaskKey, parseKeyList } from "./transform/mask-key.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
@@ -56,16 +56,17 @@ export const RUN_OPTIONS = {
   mask: {
     type: "string",
     env: ["SECURELOG_MASK"],
-    valueName: "hmac|sha256",
+    valueName: "hmac|encrypt|sha256",
     defaultText: "hmac",
-    description: "hmac: keyed HMAC-SHA-256 (needs a key). sha256: unkeyed SHA-256, weak (see README).",
+    description:
+      "hmac: keyed one-way HMAC-SHA-256. encrypt: deterministic AES-256-GCM-SIV, revealable with the key. sha256: unkeyed, weak.",
   },
   "key-file": {
     type: "string",
     env: ["SECURELOG_KEY_FILE"],
     valueName: "PATH",
     description:
-      "File holding the masking key (as printed by `securelog keygen`), mode 0600. Or set SECURELOG_KEY.",
+      "File (mode 0600) holding the masking key as printed by `securelog keygen`; further lines are previous keys. Or set SECURELOG_KEY.",
   },
   "app-version": {
     type: "string",
@@ -132,7 +133,9 @@ export const RUN_OPTIONS = {
   help: { type: "boolean", description: "Show this help." },
 } as const satisfies Record<string, OptionSpec>;
 
-export type MaskConfig = { readonly mode: "hmac"; readonly key: MaskKey } | { readonly mode: "sha256" };
+export type MaskConfig =
+  | { readonly mode: "hmac" | "encrypt"; readonly keys: KeyRing }
+  | { readonly mode: "sha256" };
 export type AppVersionMode = "major" | "packed";
 
 export interface SqsConfig {
@@ -324,39 +327,56 @@ export function loadDatabaseUrl(flags: Flags, env: Env): string {
 
 const KEY_HELP = "Create one with `securelog keygen` and set SECURELOG_KEY, or pass --key-file";
 
-function loadKey(flags: Flags, env: Env): MaskKey {
-  const keyFile = raw("key-file", flags, env);
-  if (keyFile !== undefined) {
-    let mode: number;
-    let text: string;
-    try {
-      mode = statSync(keyFile).mode;
-      text = readFileSync(keyFile, "utf8");
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? "unreadable";
-      throw new ConfigError(`cannot read the key file ${keyFile} (${code}). ${KEY_HELP}.`, "missing_key");
-    }
-    if ((mode & 0o077) !== 0) {
-      throw new ConfigError(
-        `the key file ${keyFile} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${keyFile}`,
-        "insecure_key_file",
-      );
-    }
-    return parseKey(text, `key file ${keyFile}`);
+function readKeyFile(keyFile: string): string {
+  let mode: number;
+  let text: string;
+  try {
+    mode = statSync(keyFile).mode;
+    text = readFileSync(keyFile, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "unreadable";
+    throw new ConfigError(`cannot read the key file ${keyFile} (${code}). ${KEY_HELP}.`, "missing_key");
   }
-  const fromEnv = env.SECURELOG_KEY;
-  if (fromEnv === undefined || fromEnv.trim() === "") {
+  if ((mode & 0o077) !== 0) {
     throw new ConfigError(
-      `no masking key configured. ${KEY_HELP} (or choose --mask sha256, which is weak).`,
-      "missing_key",
+      `the key file ${keyFile} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${keyFile}`,
+      "insecure_key_file",
     );
   }
-  return parseKey(fromEnv, "SECURELOG_KEY");
+  return text;
+}
+
+/**
+ * The current key comes first: the first key of --key-file, or SECURELOG_KEY. Previous keys (still accepted by
+ * reveal, forget and rekey, never used to mask new values) follow in the key file or in SECURELOG_PREVIOUS_KEYS.
+ */
+export function loadKeyRing(flags: Flags, env: Env): KeyRing {
+  const keyFile = raw("key-file", flags, env);
+  let keys: MaskKey[];
+  if (keyFile !== undefined) {
+    keys = parseKeyList(readKeyFile(keyFile), `key file ${keyFile}`);
+    if (keys.length === 0)
+      throw new ConfigError(`the key file ${keyFile} holds no key. ${KEY_HELP}.`, "missing_key");
+  } else {
+    const fromEnv = env.SECURELOG_KEY;
+    if (fromEnv === undefined || fromEnv.trim() === "") {
+      throw new ConfigError(
+        `no masking key configured. ${KEY_HELP} (or choose --mask sha256, which is weak).`,
+        "missing_key",
+      );
+    }
+    keys = parseKeyList(fromEnv, "SECURELOG_KEY").slice(0, 1);
+  }
+  const previous = env.SECURELOG_PREVIOUS_KEYS;
+  const older = previous === undefined ? [] : parseKeyList(previous, "SECURELOG_PREVIOUS_KEYS");
+  const [current, ...rest] = keys;
+  if (current === undefined) throw new ConfigError(`no masking key configured. ${KEY_HELP}.`, "missing_key");
+  return keyRing(current, [...rest, ...older]);
 }
 
 export function loadMaskConfig(flags: Flags, env: Env): MaskConfig {
-  const mode = choice("mask", flags, env, ["hmac", "sha256"], "hmac");
-  return mode === "sha256" ? { mode } : { mode, key: loadKey(flags, env) };
+  const mode = choice("mask", flags, env, ["hmac", "encrypt", "sha256"], "hmac");
+  return mode === "sha256" ? { mode } : { mode, keys: loadKeyRing(flags, env) };
 }
 
 export function loadRunConfig(flags: Flags, env: Env): RunConfig {

@@ -100,7 +100,10 @@ export async function executeRun(
         queue: config.sqs.queueUrl,
         visible: queue.visibleMessages,
         pollers: config.concurrency,
-        mask: config.mask.mode === "hmac" ? `hmac key ${config.mask.key.id}` : "sha256 (unkeyed)",
+        mask:
+          config.mask.mode === "sha256"
+            ? "sha256 (unkeyed)"
+            : `${config.mask.mode} key ${config.mask.keys.current.id}`,
         appVersion: config.appVersion,
         untilEmpty: config.untilEmpty,
       },

@@ -1,18 +1,37 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hkdfSync, randomBytes } from "node:crypto";
 import { ConfigError } from "../errors.ts";
 
-/** A masking key: at least 32 random bytes, plus a short public fingerprint that tags every masked value. */
+/**
+ * A masking key: at least 32 random bytes. The key itself is never used directly: HKDF derives one sub-key
+ * for the one-way HMAC and another for the reversible cipher, so the two modes never share key material.
+ */
 export interface MaskKey {
-  readonly bytes: Buffer;
-  /** 8 hex characters of SHA-256 over the key; identifies which key masked a value without revealing it. */
+  /** 8 hex characters of SHA-256 over the key; tags every masked value with the key that made it. */
   readonly id: string;
+  readonly macKey: Buffer;
+  readonly encKey: Uint8Array;
+}
+
+/** The key that masks new values, and the older ones still accepted for reveal, forget and rekey. */
+export interface KeyRing {
+  readonly current: MaskKey;
+  /** current first, then previous keys in the order given. */
+  readonly all: readonly MaskKey[];
 }
 
 export const MIN_KEY_BYTES = 32;
 
+function derive(bytes: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", bytes, Buffer.alloc(0), `securelog ${purpose} v1`, 32));
+}
+
 export function keyFromBytes(bytes: Buffer): MaskKey {
   const id = createHash("sha256").update("securelog key id\u001f").update(bytes).digest("hex").slice(0, 8);
-  return Object.freeze({ bytes, id });
+  return Object.freeze({
+    id,
+    macKey: derive(bytes, "hmac-sha256"),
+    encKey: new Uint8Array(derive(bytes, "aes-256-gcm-siv")),
+  });
 }
 
 /**
@@ -31,6 +50,22 @@ export function parseKey(text: string, source: string): MaskKey {
     );
   }
   return keyFromBytes(bytes);
+}
+
+/** Keys separated by commas, white space or new lines; `#` starts a comment (key files may annotate keys). */
+export function parseKeyList(text: string, source: string): MaskKey[] {
+  const keys = text
+    .split("\n")
+    .map((line) => line.replace(/#.*$/, ""))
+    .join(" ")
+    .split(/[\s,]+/)
+    .filter((part) => part !== "");
+  return keys.map((key, index) => parseKey(key, keys.length === 1 ? source : `${source} (key ${index + 1})`));
+}
+
+export function keyRing(current: MaskKey, previous: readonly MaskKey[]): KeyRing {
+  const all = [current, ...previous.filter((key) => key.id !== current.id)];
+  return Object.freeze({ current, all: Object.freeze(all) });
 }
 
 /** A fresh key in the exact text form SECURELOG_KEY and --key-file accept. */

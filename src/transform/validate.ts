@@ -39,8 +39,14 @@ export const MAX_LENGTH = {
   device_type: 32,
   locale: 32,
   ip: 64,
-  device_id: 256,
+  device_id: 160,
 } as const;
+
+/**
+ * device_id is limited in UTF-8 bytes, not characters: its reversible form (--mask encrypt) is base64 of the
+ * bytes plus a 16-byte tag, and must fit masked_device_id varchar(256).
+ */
+const MAX_DEVICE_ID_BYTES = 160;
 
 type Problem = "invalid_field" | "too_long" | "nul_character";
 
@@ -76,7 +82,9 @@ function eventSchema(appVersionMode: AppVersionMode) {
     user_id: text(MAX_LENGTH.user_id),
     device_type: text(MAX_LENGTH.device_type),
     ip: text(MAX_LENGTH.ip).transform((value, ctx) => canonicalIp(value) ?? issue(ctx, "invalid_field")),
-    device_id: text(MAX_LENGTH.device_id).transform((value) => value.trim()),
+    device_id: text(MAX_LENGTH.device_id).transform((value, ctx) =>
+      Buffer.byteLength(value) > MAX_DEVICE_ID_BYTES ? issue(ctx, "too_long") : value.trim(),
+    ),
     // Real queues send versions as strings; a bare JSON number (2, 2.3) is read the same way.
     app_version: z.union([z.string(), z.number()]).transform((value, ctx) => {
       if (typeof value === "string" && value.includes("\u0000")) return issue(ctx, "nul_character");

@@ -10,12 +10,12 @@ import { PgSink } from "../../src/sink/pg-sink.ts";
 import { SinkError } from "../../src/sink/row-sink.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
 import { createMasker } from "../../src/transform/mask.ts";
-import { keyFromBytes } from "../../src/transform/mask-key.ts";
+import { keyFromBytes, keyRing } from "../../src/transform/mask-key.ts";
 import { createTransformer, type Outcome } from "../../src/transform/transform.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 
 const transform = createTransformer(
-  createMasker({ mode: "hmac", key: keyFromBytes(Buffer.alloc(32, 1)) }),
+  createMasker({ mode: "hmac", keys: keyRing(keyFromBytes(Buffer.alloc(32, 1)), []) }),
   "major",
 );
 

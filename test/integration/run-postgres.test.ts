@@ -6,7 +6,7 @@ import type { SourceMessage } from "../../src/source/message.ts";
 import { SqsSource } from "../../src/source/sqs-source.ts";
 import { canonicalIp } from "../../src/transform/canonical-ip.ts";
 import { createMasker } from "../../src/transform/mask.ts";
-import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
+import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { createTransformer } from "../../src/transform/transform.ts";
 import { runCli } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
@@ -64,7 +64,7 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
 
     // Equal raw values give equal masked values (and different ones different), with the configured key.
-    const masker = createMasker({ mode: "hmac", key: parseKey(key, "test key") });
+    const masker = createMasker({ mode: "hmac", keys: keyRing(parseKey(key, "test key"), []) });
     const loaded = await db.query<{
       user_id: string;
       masked_ip: string;
@@ -120,7 +120,7 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     );
     const key = generateKeyText();
     // Play the part of a process that committed its batch and died before DeleteMessageBatch.
-    const masker = createMasker({ mode: "hmac", key: parseKey(key, "test key") });
+    const masker = createMasker({ mode: "hmac", keys: keyRing(parseKey(key, "test key"), []) });
     const transform = createTransformer(masker, "major");
     const source = new SqsSource(
       {

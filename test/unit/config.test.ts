@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DEFAULT_QUEUE_URL, loadRunConfig, loadSqsConfig } from "../../src/config.ts";
 import { ConfigError } from "../../src/errors.ts";
-import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
 
 const KEY = generateKeyText();
 
@@ -87,7 +87,7 @@ describe("run configuration", () => {
     );
     configError(
       () => loadRunConfig({ mask: "md5" }, { SECURELOG_KEY: KEY }),
-      /--mask must be one of hmac, sha256/,
+      /--mask must be one of hmac, encrypt, sha256/,
     );
   });
 
@@ -103,12 +103,25 @@ describe("run configuration", () => {
     assert.equal(loadRunConfig({ mask: "sha256" }, {}).mask.mode, "sha256");
   });
 
+  it("loads previous keys after the current one, from the key file or SECURELOG_PREVIOUS_KEYS", () => {
+    const [older, oldest] = [generateKeyText(), generateKeyText()];
+    const dir = mkdtempSync(join(tmpdir(), "securelog-keys-"));
+    const file = join(dir, "keys");
+    writeFileSync(file, `${KEY}\n# rotated out in March\n${older}\n`, { mode: 0o600 });
+    const config = loadRunConfig({ "key-file": file, mask: "encrypt" }, { SECURELOG_PREVIOUS_KEYS: oldest });
+    assert.equal(config.mask.mode, "encrypt");
+    assert.deepEqual(
+      config.mask.mode === "encrypt" && config.mask.keys.all.map((k) => k.id),
+      [KEY, older, oldest].map((k) => parseKey(k, "k").id),
+    );
+  });
+
   it("reads a key file only when it is private to its owner", () => {
     const dir = mkdtempSync(join(tmpdir(), "securelog-key-"));
     const file = join(dir, "key");
     writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
     const config = loadRunConfig({ "key-file": file }, {});
-    assert.equal(config.mask.mode === "hmac" && config.mask.key.bytes.toString("base64"), KEY);
+    assert.equal(config.mask.mode === "hmac" && config.mask.keys.current.id, parseKey(KEY, "test").id);
     chmodSync(file, 0o644);
     configError(() => loadRunConfig({ "key-file": file }, {}), /readable by group or others.*chmod 600/);
     configError(

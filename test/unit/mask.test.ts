@@ -1,29 +1,103 @@
 import assert from "node:assert/strict";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
+import { gcmsiv } from "@noble/ciphers/aes.js";
 import fc from "fast-check";
+import type { MaskConfig } from "../../src/config.ts";
 import { canonicalIp } from "../../src/transform/canonical-ip.ts";
-import { createMasker } from "../../src/transform/mask.ts";
-import { generateKeyText, keyFromBytes, parseKey } from "../../src/transform/mask-key.ts";
+import { open, seal } from "../../src/transform/deterministic-cipher.ts";
+import { createMasker, masksUnderEveryKey } from "../../src/transform/mask.ts";
+import {
+  generateKeyText,
+  keyFromBytes,
+  keyRing,
+  parseKey,
+  parseKeyList,
+} from "../../src/transform/mask-key.ts";
 import { maskBody } from "../../src/transform/masked-body.ts";
+import { reveal } from "../../src/transform/reveal.ts";
 
-const key = keyFromBytes(Buffer.alloc(32, 7));
-const masker = createMasker({ mode: "hmac", key });
+const keyA = keyFromBytes(Buffer.alloc(32, 7));
+const keyB = keyFromBytes(Buffer.alloc(32, 8));
+const hmacA: MaskConfig = { mode: "hmac", keys: keyRing(keyA, []) };
+const encA: MaskConfig = { mode: "encrypt", keys: keyRing(keyA, []) };
+const encB: MaskConfig = { mode: "encrypt", keys: keyRing(keyB, []) };
+const masker = createMasker(hmacA);
+const hex = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
+const ascii = (s: string) => Buffer.from(s, "latin1");
 
-describe("hmac masking", () => {
-  it("is HMAC-SHA-256 over domain and value, tagged with the key id", () => {
-    const expected = createHmac("sha256", key.bytes).update("ip\u001f1.2.3.4").digest("hex");
-    assert.equal(masker.mask("ip", "1.2.3.4"), `${key.id}:${expected}`);
-    assert.match(key.id, /^[0-9a-f]{8}$/);
+describe("published test vectors", () => {
+  it("RFC 4231: HMAC-SHA-256 test cases 1, 2, 3, 4, 6 and 7", () => {
+    const cases: [Buffer, Buffer, string][] = [
+      [
+        Buffer.alloc(20, 0x0b),
+        ascii("Hi There"),
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+      ],
+      [
+        ascii("Jefe"),
+        ascii("what do ya want for nothing?"),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+      ],
+      [
+        Buffer.alloc(20, 0xaa),
+        Buffer.alloc(50, 0xdd),
+        "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+      ],
+      [
+        Buffer.from("0102030405060708090a0b0c0d0e0f10111213141516171819", "hex"),
+        Buffer.alloc(50, 0xcd),
+        "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+      ],
+      [
+        Buffer.alloc(131, 0xaa),
+        ascii("Test Using Larger Than Block-Size Key - Hash Key First"),
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+      ],
+      [
+        Buffer.alloc(131, 0xaa),
+        ascii(
+          "This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.",
+        ),
+        "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+      ],
+    ];
+    for (const [key, data, expected] of cases) {
+      assert.equal(createHmac("sha256", key).update(data).digest("hex"), expected);
+    }
   });
 
-  it("passes the RFC 4231 test case 2 through node's HMAC-SHA-256", () => {
-    const mac = createHmac("sha256", "Jefe").update("what do ya want for nothing?").digest("hex");
-    assert.equal(mac, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  it("RFC 8452 appendix C.2: AEAD_AES_256_GCM_SIV", () => {
+    const key = hex("0100000000000000000000000000000000000000000000000000000000000000");
+    const nonce = hex("030000000000000000000000");
+    const cases: [string, string][] = [
+      ["", "07f5f4169bbf55a8400cd47ea6fd400f"],
+      ["0100000000000000", "c2ef328e5c71c83b843122130f7364b761e0b97427e3df28"],
+      [
+        "01000000000000000000000000000000",
+        "85a01b63025ba19b7fd3ddfc033b3e76c9eac6fa700942702e90862383c6c366",
+      ],
+      [
+        "0100000000000000000000000000000002000000000000000000000000000000",
+        "4a6a9db4c8c6549201b9edb53006cba821ec9cf850948a7c86c68ac7539d027fe819e63abcd020b006a976397632eb5d",
+      ],
+    ];
+    for (const [plaintext, result] of cases) {
+      assert.equal(Buffer.from(gcmsiv(key, nonce).encrypt(hex(plaintext))).toString("hex"), result);
+      assert.equal(Buffer.from(gcmsiv(key, nonce).decrypt(hex(result))).toString("hex"), plaintext);
+    }
+  });
+});
+
+describe("hmac masking (default)", () => {
+  it("is HMAC-SHA-256 under a derived key over field and value, tagged with the key id", () => {
+    const expected = createHmac("sha256", keyA.macKey).update("ip\u001f1.2.3.4").digest("hex");
+    assert.equal(masker.mask("ip", "1.2.3.4"), `${keyA.id}:${expected}`);
+    assert.match(keyA.id, /^[0-9a-f]{8}$/);
   });
 
   it("is deterministic, fits varchar(256), and differs between keys and between fields", () => {
-    const other = createMasker({ mode: "hmac", key: keyFromBytes(Buffer.alloc(32, 8)) });
+    const other = createMasker({ mode: "hmac", keys: keyRing(keyB, []) });
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (value) => {
         const a = masker.mask("device_id", value);
@@ -31,8 +105,7 @@ describe("hmac masking", () => {
           a === masker.mask("device_id", value) &&
           a.length <= 256 &&
           a !== other.mask("device_id", value) &&
-          a !== masker.mask("ip", value) &&
-          !a.includes(value.length > 3 ? value : "\u0000")
+          a !== masker.mask("ip", value)
         );
       }),
     );
@@ -48,6 +121,72 @@ describe("hmac masking", () => {
     assert.equal(canonicalIp("010.1.1.1"), undefined);
     assert.equal(canonicalIp("not an ip"), undefined);
   });
+
+  it("cannot be revealed", () => {
+    assert.deepEqual(reveal(masker.mask("ip", "1.2.3.4"), keyRing(keyA, [])), {
+      ok: false,
+      reason: "one_way",
+    });
+  });
+});
+
+describe("encrypt masking (reversible)", () => {
+  const deviceIds = fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => Buffer.byteLength(s) <= 160);
+
+  it("is deterministic and reveal(mask(v)) = v for the key holder", () => {
+    const ring = keyRing(keyA, []);
+    fc.assert(
+      fc.property(deviceIds, fc.constantFrom("ip" as const, "device_id" as const), (value, domain) => {
+        const masked = createMasker(encA).mask(domain, value);
+        const back = reveal(masked, ring);
+        return (
+          masked === createMasker(encA).mask(domain, value) &&
+          back.ok &&
+          back.value === value &&
+          back.domain === domain
+        );
+      }),
+    );
+  });
+
+  it("gives different masks under different keys, and fits varchar(256) for the longest valid values", () => {
+    fc.assert(
+      fc.property(
+        deviceIds,
+        (v) => createMasker(encA).mask("device_id", v) !== createMasker(encB).mask("device_id", v),
+      ),
+    );
+    const longest = createMasker(encA).mask("device_id", "\u{1F600}".repeat(40)); // 160 UTF-8 bytes
+    assert.ok(longest.length <= 256, `${longest.length}`);
+    assert.ok(createMasker(encA).mask("ip", "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255").length <= 256);
+  });
+
+  it("refuses a wrong key or a tampered value with a reason, never garbage", () => {
+    const masked = createMasker(encA).mask("ip", "10.1.2.3");
+    assert.deepEqual(reveal(masked, keyRing(keyB, [])), { ok: false, reason: "unknown_key", keyId: keyA.id });
+    const last = masked.at(-2) === "A" ? "B" : "A";
+    const tampered = `${masked.slice(0, -2)}${last}${masked.at(-1)}`;
+    assert.deepEqual(reveal(tampered, keyRing(keyA, [])), { ok: false, reason: "tampered", keyId: keyA.id });
+    assert.equal(reveal("hello", keyRing(keyA, [])).ok, false);
+    // A value sealed for one field does not open as the other.
+    const sealed = seal(keyA.encKey, "ip", "10.1.2.3");
+    assert.equal(open(keyA.encKey, "device_id", sealed), undefined);
+  });
+
+  it("reveals values masked by a previous key once that key is loaded", () => {
+    const masked = createMasker(encA).mask("device_id", "593-47-5928");
+    const rotated = keyRing(keyB, [keyA]);
+    const back = reveal(masked, rotated);
+    assert.ok(back.ok && back.value === "593-47-5928");
+    assert.deepEqual(masksUnderEveryKey({ mode: "encrypt", keys: rotated }, "device_id", "593-47-5928"), [
+      createMasker(encB).mask("device_id", "593-47-5928"),
+      masked,
+    ]);
+  });
+
+  it("keeps unknown fields and body digests one-way", () => {
+    assert.equal(createMasker(encA).mask("other", "x"), masker.mask("other", "x"));
+  });
 });
 
 describe("sha256 masking", () => {
@@ -58,10 +197,21 @@ describe("sha256 masking", () => {
 });
 
 describe("keys", () => {
-  it("round-trips what keygen prints", () => {
+  it("round-trips what keygen prints, and derives separate sub-keys", () => {
     const text = generateKeyText();
     assert.equal(Buffer.from(text, "base64").length, 32);
-    assert.equal(parseKey(`${text}\n`, "test").bytes.toString("base64"), text);
+    const key = parseKey(`${text}\n`, "test");
+    assert.equal(key.id, parseKey(text, "again").id);
+    assert.notDeepEqual(new Uint8Array(key.macKey), key.encKey);
+  });
+
+  it("reads a list of keys with comments", () => {
+    const [a, b] = [generateKeyText(), generateKeyText()];
+    const keys = parseKeyList(`# current\n${a}\n# before the 2026 rotation\n${b}\n`, "file");
+    assert.deepEqual(
+      keys.map((k) => k.id),
+      [parseKey(a, "a").id, parseKey(b, "b").id],
+    );
   });
 
   it("refuses short or non-base64 keys without echoing them", () => {

@@ -67,6 +67,7 @@ describe("validate", () => {
       [body({ ...good, user_id: "u".repeat(129) }), "too_long:user_id"],
       [body({ ...good, device_type: "d".repeat(33) }), "too_long:device_type"],
       [body({ ...good, locale: "l".repeat(33) }), "too_long:locale"],
+      [body({ ...good, device_id: "é".repeat(81) }), "too_long:device_id"],
       [body({ ...good, device_type: "android\u0000" }), "nul_character:device_type"],
       [body({ ...good, device_id: "1\u00002" }), "nul_character:device_id"],
       [body({ ...good, app_version: "2.3.0\u0000" }), "nul_character:app_version"],
