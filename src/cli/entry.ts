@@ -5,6 +5,7 @@ import { main } from "./main.ts";
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   env: processEnv(),
   cwd: process.cwd(),
   signals: process,

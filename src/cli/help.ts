@@ -1,4 +1,5 @@
 import { type OptionSpec, RUN_OPTIONS } from "../config.ts";
+import { PRIVACY_OPTIONS } from "./privacy-options.ts";
 
 function optionLines(options: Record<string, OptionSpec>): string {
   const rows = Object.entries(options).map(([name, spec]) => {
@@ -22,6 +23,9 @@ Commands:
   run       Consume the queue into PostgreSQL (follows forever; --until-empty drains and exits).
   keygen    Print a new random masking key (for SECURELOG_KEY or --key-file).
   demo      The whole pipeline on an embedded SQS emulator and embedded PostgreSQL, seeded with sample events.
+  reveal    Recover raw values of reversible masks (--mask encrypt), recording each in securelog_audit.
+  forget    Delete every row and rejection of one raw ip or device id (an erasure request); --dry-run lists them.
+  rekey     Re-mask stored reversible values under the current key after a key rotation.
   help      Show help for a command: securelog help run
 
 Run \`securelog <command> --help\` for a command's options.
@@ -63,4 +67,51 @@ both listening on 127.0.0.1 only, with a demo key generated into DIR. Prints the
   --fresh          Delete DIR's database first, so counts start from zero.
   --log-level LVL  Log level for the run (default: warn).
   --help           Show this help.
+`;
+
+const KEYS_NOTE = `Keys: the current key (SECURELOG_KEY, or the first key of --key-file) and previous keys (further lines of
+the key file, or SECURELOG_PREVIOUS_KEYS, comma-separated) are all tried.`;
+
+export const REVEAL_HELP = `Usage: securelog reveal --reason TEXT MASKED...
+       securelog reveal --reason TEXT -        (reveal every masked value in standard input, e.g. psql output)
+
+Recovers the raw ip or device id behind masks made with --mask encrypt. One-way masks (hmac, sha256) cannot
+be revealed, by design. A wrong key or an altered value is an error, never garbage. Each revealed value is
+recorded in securelog_audit (time, masked value, --reason, operator) before it is printed; no audit, no reveal.
+
+Options:
+${optionLines(PRIVACY_OPTIONS)}
+
+${KEYS_NOTE}
+Example:
+  psql -At -c "select masked_ip from user_logins limit 3" | securelog reveal --reason "INC-1234" -
+`;
+
+export const FORGET_HELP = `Usage: securelog forget (--ip VALUE | --device-id VALUE) [--dry-run] [--reason TEXT]
+
+Answers an erasure request: deletes every row of user_logins and every rejection whose masked value matches
+the raw value given, under any loaded key, in one transaction, and records the deletion in securelog_audit
+(a masked value and a count, never the raw value). --dry-run lists what would be deleted.
+
+Options:
+  --ip VALUE          The raw IP address (any spelling: ::ffff:1.2.3.4 and 1.2.3.4 are one address).
+  --device-id VALUE   The raw device id.
+  --dry-run           List the matching rows and rejections; delete nothing.
+${optionLines(PRIVACY_OPTIONS)}
+
+${KEYS_NOTE}
+`;
+
+export const REKEY_HELP = `Usage: securelog rekey [--batch-size N] [--reason TEXT]
+
+After a key rotation (new key current, old key loaded as a previous key), re-masks the reversible values
+(--mask encrypt) stored under older keys with the current key, in batches of N distinct values (default 1000),
+each committed on its own, so it can be stopped and run again. One-way masks (hmac) cannot be re-masked: their
+raw values are gone; rekey says how many rows that concerns and exits 2.
+
+Options:
+  --batch-size N      Distinct values re-masked per transaction (default 1000).
+${optionLines(PRIVACY_OPTIONS)}
+
+${KEYS_NOTE}
 `;

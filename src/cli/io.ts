@@ -4,6 +4,7 @@ import type { Env } from "../config.ts";
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream;
   readonly env: Env;
   readonly cwd: string;
   /** Where SIGINT/SIGTERM arrive (the process, or a test's emitter). */

@@ -3,18 +3,40 @@ import { loadRunConfig, RUN_OPTIONS } from "../config.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
 import { UsageError } from "./cli-error.ts";
 import { DEMO_OPTIONS, demo } from "./demo.ts";
-import { DEMO_HELP, KEYGEN_HELP, MAIN_HELP, RUN_HELP } from "./help.ts";
+import { FORGET_OPTIONS, forgetCommand } from "./forget.ts";
+import { DEMO_HELP, FORGET_HELP, KEYGEN_HELP, MAIN_HELP, REKEY_HELP, REVEAL_HELP, RUN_HELP } from "./help.ts";
 import { type CliIo, print } from "./io.ts";
 import { keygen } from "./keygen.ts";
+import { PRIVACY_OPTIONS } from "./privacy-options.ts";
+import { REKEY_OPTIONS, rekeyCommand } from "./rekey.ts";
+import { revealCommand } from "./reveal.ts";
 import { executeRun } from "./run.ts";
+
+const HELP: Record<string, string> = {
+  run: RUN_HELP,
+  keygen: KEYGEN_HELP,
+  demo: DEMO_HELP,
+  reveal: REVEAL_HELP,
+  forget: FORGET_HELP,
+  rekey: REKEY_HELP,
+};
 
 function parse<const T extends NonNullable<ParseArgsConfig["options"]>>(
   command: string,
   args: readonly string[],
   options: T,
 ) {
+  return parseWithPositionals(command, args, options, false).values;
+}
+
+function parseWithPositionals<const T extends NonNullable<ParseArgsConfig["options"]>>(
+  command: string,
+  args: readonly string[],
+  options: T,
+  allowPositionals = true,
+) {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals });
   } catch (error) {
     const message = coerceError(error).message.replace(/\. To specify a positional argument.*$/s, "");
     throw new UsageError(`${message}. See \`securelog ${command} --help\`.`);
@@ -73,8 +95,32 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       await demo(flags, io);
       return 0;
     }
+    case "reveal": {
+      const { values: flags, positionals } = parseWithPositionals("reveal", rest, PRIVACY_OPTIONS);
+      if (flags.help === true) {
+        print(io.stdout, REVEAL_HELP);
+        return 0;
+      }
+      return revealCommand(flags, positionals, io, io.env);
+    }
+    case "forget": {
+      const flags = parse("forget", rest, { ...PRIVACY_OPTIONS, ...FORGET_OPTIONS });
+      if (flags.help === true) {
+        print(io.stdout, FORGET_HELP);
+        return 0;
+      }
+      return forgetCommand(flags, io, io.env);
+    }
+    case "rekey": {
+      const flags = parse("rekey", rest, { ...PRIVACY_OPTIONS, ...REKEY_OPTIONS });
+      if (flags.help === true) {
+        print(io.stdout, REKEY_HELP);
+        return 0;
+      }
+      return rekeyCommand(flags, io, io.env);
+    }
     default:
-      throw new UsageError(`unknown command "${command}". Commands: run, keygen, demo, help.`);
+      throw new UsageError(`unknown command "${command}". Commands: ${Object.keys(HELP).join(", ")}, help.`);
   }
 }
 

@@ -4,7 +4,13 @@ import type { LoginRow, Outcome, RejectRecord } from "../transform/transform.ts"
 import type { RejectReason } from "../transform/validate.ts";
 import { classifySinkError, databaseUnreachable, describeDatabase, describeSinkError } from "./pg-errors.ts";
 import { type RowSink, SinkError, type WriteResult } from "./row-sink.ts";
-import { CREATE_LEDGER, CREATE_REJECTS, CREATE_USER_LOGINS, LOCK_SCHEMA } from "./sql/create-schema.ts";
+import {
+  CREATE_AUDIT,
+  CREATE_LEDGER,
+  CREATE_REJECTS,
+  CREATE_USER_LOGINS,
+  LOCK_SCHEMA,
+} from "./sql/create-schema.ts";
 import { INSERT_LOGINS } from "./sql/insert-logins.ts";
 import { INSERT_REJECTS } from "./sql/insert-rejects.ts";
 
@@ -102,6 +108,7 @@ export class PgSink implements RowSink {
           await client.query(CREATE_USER_LOGINS);
           await client.query(CREATE_REJECTS);
           await client.query(CREATE_LEDGER);
+          await client.query(CREATE_AUDIT);
           await client.query("COMMIT");
         } catch (error) {
           await client.query("ROLLBACK").catch(() => undefined);

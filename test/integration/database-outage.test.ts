@@ -27,6 +27,7 @@ function captureIo(): CliIo & { output: () => string; signals: EventEmitter } {
   return {
     stdout: stream(),
     stderr: stream(),
+    stdin: new PassThrough(),
     env: {},
     cwd: process.cwd(),
     signals: new EventEmitter(),

@@ -26,5 +26,17 @@ export const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS securelog_processed(
     message_id text PRIMARY KEY,
     processed_at timestamptz NOT NULL DEFAULT now())`;
 
+/**
+ * Who revealed or erased what, and why. Holds masked values and an operator's label only, never a raw value.
+ */
+export const CREATE_AUDIT = `CREATE TABLE IF NOT EXISTS securelog_audit(
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    action varchar(32) NOT NULL,
+    masked_value text,
+    rows_affected integer,
+    reason text NOT NULL,
+    operator text)`;
+
 /** Serialises schema creation across replicas starting at once (CREATE TABLE IF NOT EXISTS can race). */
 export const LOCK_SCHEMA = "SELECT pg_advisory_xact_lock(7262846109273551001)";

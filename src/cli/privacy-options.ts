@@ -1,0 +1,25 @@
+import { userInfo } from "node:os";
+import { RUN_OPTIONS } from "../config.ts";
+
+/** Options shared by reveal, forget and rekey: where the data is and which keys open it. */
+export const PRIVACY_OPTIONS = {
+  "database-url": RUN_OPTIONS["database-url"],
+  mask: RUN_OPTIONS.mask,
+  "key-file": RUN_OPTIONS["key-file"],
+  reason: {
+    type: "string",
+    valueName: "TEXT",
+    description: "Why (a ticket, a request id); stored in securelog_audit with the masked value.",
+  },
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const;
+
+/** Who ran the command, for the audit table. */
+export function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}

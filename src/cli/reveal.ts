@@ -1,0 +1,62 @@
+import { type Env, type Flags, loadDatabaseUrl, loadKeyRing } from "../config.ts";
+import { SecureLogError } from "../errors.ts";
+import { withDatabase } from "../sink/database.ts";
+import { INSERT_AUDIT } from "../sink/sql/privacy.ts";
+import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/reveal.ts";
+import { UsageError } from "./cli-error.ts";
+import { type CliIo, print } from "./io.ts";
+import { operatorName } from "./privacy-options.ts";
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
+}
+
+/**
+ * `securelog reveal --reason R VALUE...` prints the raw value of each reversible mask, one per line;
+ * `securelog reveal --reason R -` copies standard input to standard output with every mask in it revealed.
+ * Every revealed value is recorded in securelog_audit (masked value, reason, operator) before it is shown:
+ * if the audit cannot be written, nothing is revealed.
+ */
+export async function revealCommand(
+  flags: Flags,
+  values: readonly string[],
+  io: CliIo,
+  env: Env,
+): Promise<number> {
+  const reason = flags.reason;
+  if (typeof reason !== "string" || reason.trim() === "") {
+    throw new UsageError(
+      "reveal needs --reason TEXT (a ticket or request id); it is kept in securelog_audit",
+    );
+  }
+  if (values.length === 0)
+    throw new UsageError("give masked values to reveal, or - to read them from standard input");
+  const keys = loadKeyRing(flags, env);
+  const databaseUrl = loadDatabaseUrl(flags, env);
+  const fromStdin = values.length === 1 && values[0] === "-";
+  const text = fromStdin ? await readAll(io.stdin) : "";
+  const tokens = fromStdin ? [...new Set(text.match(ENCRYPTED_IN_TEXT) ?? [])] : [...values];
+
+  const revealed = new Map<string, string>();
+  const failures: string[] = [];
+  for (const token of tokens) {
+    const result = reveal(token, keys);
+    if (result.ok) revealed.set(token, result.value);
+    else failures.push(`${token.slice(0, 24)}… ${explainRevealFailure(result)}`);
+  }
+  if (!fromStdin && failures.length > 0) {
+    throw new SecureLogError("reveal_failed", `cannot reveal ${failures[0]}`);
+  }
+  await withDatabase(databaseUrl, (client) =>
+    client.query(INSERT_AUDIT, [[...revealed.keys()], reason, operatorName()]),
+  );
+  if (fromStdin) {
+    io.stdout.write(text.replace(ENCRYPTED_IN_TEXT, (token) => revealed.get(token) ?? token));
+    for (const failure of failures) print(io.stderr, `securelog: left as is: ${failure}`);
+    return failures.length > 0 ? 1 : 0;
+  }
+  for (const token of tokens) print(io.stdout, revealed.get(token) ?? "");
+  return 0;
+}
