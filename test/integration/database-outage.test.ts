@@ -136,6 +136,17 @@ describe("database outage", () => {
     const [logins] = await db.query<{ n: string }>("SELECT count(*) AS n FROM user_logins");
     assert.equal(Number(logins?.n), events.filter((e) => e.expect === "row").length);
     assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
+
+    // Nothing the runs printed (retries, connection errors, the give-up error) nor any table holds raw PII.
+    const raw = events.flatMap((e) => [e.ip, e.deviceId]).filter((v): v is string => v !== undefined);
+    const everything = `${io.output()}\n${error.message}\n${io2.output()}\n${await db.dump()}`;
+    assert.ok(
+      io.output().includes("database write failed") && io2.output().includes("database write failed"),
+    );
+    assert.deepEqual(
+      raw.filter((value) => everything.includes(value)),
+      [],
+    );
     passed++;
   });
 });
