@@ -101,6 +101,7 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     assert.ok(raw.length > 1900);
     const leaked = raw.filter((value) => everything.includes(value));
     assert.deepEqual(leaked, []);
+    assert.ok(!everything.includes(key), "the key itself is never printed or stored");
 
     // The summary says what happened.
     assert.match(result.stdout, /received\s+1000/);
