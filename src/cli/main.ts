@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { loadRunConfig, RUN_OPTIONS } from "../config.ts";
+import { type Flags, loadRunConfig, RUN_OPTIONS } from "../config.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
 import { UsageError } from "./cli-error.ts";
 import { DEMO_OPTIONS, demo } from "./demo.ts";
@@ -12,35 +12,14 @@ import { REKEY_OPTIONS, rekeyCommand } from "./rekey.ts";
 import { revealCommand } from "./reveal.ts";
 import { executeRun } from "./run.ts";
 
-const HELP: Record<string, string> = {
-  run: RUN_HELP,
-  keygen: KEYGEN_HELP,
-  demo: DEMO_HELP,
-  reveal: REVEAL_HELP,
-  forget: FORGET_HELP,
-  rekey: REKEY_HELP,
-};
+type Options = NonNullable<ParseArgsConfig["options"]>;
 
-function parse<const T extends NonNullable<ParseArgsConfig["options"]>>(
-  command: string,
-  args: readonly string[],
-  options: T,
-) {
-  return parseWithPositionals(command, args, options, false).values;
-}
-
-function parseWithPositionals<const T extends NonNullable<ParseArgsConfig["options"]>>(
-  command: string,
-  args: readonly string[],
-  options: T,
-  allowPositionals = true,
-) {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals });
-  } catch (error) {
-    const message = coerceError(error).message.replace(/\. To specify a positional argument.*$/s, "");
-    throw new UsageError(`${message}. See \`securelog ${command} --help\`.`);
-  }
+interface Command {
+  readonly help: string;
+  readonly options: Options;
+  /** Whether the command takes arguments besides its options (reveal's masked values). */
+  readonly positionals?: boolean;
+  readonly run: (flags: Flags, positionals: readonly string[], io: CliIo) => Promise<number>;
 }
 
 const KEYGEN_OPTIONS = {
@@ -49,79 +28,82 @@ const KEYGEN_OPTIONS = {
   verbose: { type: "boolean" },
 } as const;
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h": {
-      const topic = rest[0];
-      const text =
-        topic === "run"
-          ? RUN_HELP
-          : topic === "keygen"
-            ? KEYGEN_HELP
-            : topic === "demo"
-              ? DEMO_HELP
-              : MAIN_HELP;
-      print(command === undefined ? io.stderr : io.stdout, text);
-      return command === undefined ? 2 : 0;
-    }
-    case "run": {
-      const flags = parse("run", rest, RUN_OPTIONS);
-      if (flags.help === true) {
-        print(io.stdout, RUN_HELP);
-        return 0;
-      }
+const COMMANDS: Readonly<Record<string, Command>> = {
+  run: {
+    help: RUN_HELP,
+    options: RUN_OPTIONS,
+    run: async (flags, _, io) => {
       await executeRun(loadRunConfig(flags, io.env), io);
       return 0;
-    }
-    case "keygen": {
-      const flags = parse("keygen", rest, KEYGEN_OPTIONS);
-      if (flags.help === true) {
-        print(io.stdout, KEYGEN_HELP);
-        return 0;
-      }
-      keygen(flags.out, io);
+    },
+  },
+  keygen: {
+    help: KEYGEN_HELP,
+    options: KEYGEN_OPTIONS,
+    run: async (flags, _, io) => {
+      keygen(typeof flags.out === "string" ? flags.out : undefined, io);
       return 0;
-    }
-    case "demo": {
-      const flags = parse("demo", rest, DEMO_OPTIONS);
-      if (flags.help === true) {
-        print(io.stdout, DEMO_HELP);
-        return 0;
-      }
+    },
+  },
+  demo: {
+    help: DEMO_HELP,
+    options: DEMO_OPTIONS,
+    run: async (flags, _, io) => {
       await demo(flags, io);
       return 0;
-    }
-    case "reveal": {
-      const { values: flags, positionals } = parseWithPositionals("reveal", rest, PRIVACY_OPTIONS);
-      if (flags.help === true) {
-        print(io.stdout, REVEAL_HELP);
-        return 0;
-      }
-      return revealCommand(flags, positionals, io, io.env);
-    }
-    case "forget": {
-      const flags = parse("forget", rest, { ...PRIVACY_OPTIONS, ...FORGET_OPTIONS });
-      if (flags.help === true) {
-        print(io.stdout, FORGET_HELP);
-        return 0;
-      }
-      return forgetCommand(flags, io, io.env);
-    }
-    case "rekey": {
-      const flags = parse("rekey", rest, { ...PRIVACY_OPTIONS, ...REKEY_OPTIONS });
-      if (flags.help === true) {
-        print(io.stdout, REKEY_HELP);
-        return 0;
-      }
-      return rekeyCommand(flags, io, io.env);
-    }
-    default:
-      throw new UsageError(`unknown command "${command}". Commands: ${Object.keys(HELP).join(", ")}, help.`);
+    },
+  },
+  reveal: {
+    help: REVEAL_HELP,
+    options: PRIVACY_OPTIONS,
+    positionals: true,
+    run: (flags, positionals, io) => revealCommand(flags, positionals, io, io.env),
+  },
+  forget: {
+    help: FORGET_HELP,
+    options: { ...PRIVACY_OPTIONS, ...FORGET_OPTIONS },
+    run: (flags, _, io) => forgetCommand(flags, io, io.env),
+  },
+  rekey: {
+    help: REKEY_HELP,
+    options: { ...PRIVACY_OPTIONS, ...REKEY_OPTIONS },
+    run: (flags, _, io) => rekeyCommand(flags, io, io.env),
+  },
+};
+
+function parse(name: string, command: Command, args: readonly string[]) {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: command.options,
+      strict: true,
+      allowPositionals: command.positionals === true,
+    });
+    // No option of ours is `multiple`, so every value is a string or a boolean.
+    return { flags: values as Flags, positionals };
+  } catch (error) {
+    const message = coerceError(error).message.replace(/\. To specify a positional argument.*$/s, "");
+    throw new UsageError(`${message}. See \`securelog ${name} --help\`.`);
   }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    const topic = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
+    print(name === undefined ? io.stderr : io.stdout, topic?.help ?? MAIN_HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    throw new UsageError(`unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}, help.`);
+  }
+  const { flags, positionals } = parse(name, command, rest);
+  if (flags.help === true) {
+    print(io.stdout, command.help);
+    return 0;
+  }
+  return command.run(flags, positionals, io);
 }
 
 /**

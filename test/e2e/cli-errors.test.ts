@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import net from "node:net";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
-import { type CliResult, REPO_ROOT, runCli } from "../helpers/cli.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
-import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+import { type CliResult, runCli } from "../helpers/cli.ts";
+import { useServices } from "../helpers/services.ts";
 
 /** A port on 127.0.0.1 where nothing listens. */
 async function closedPort(): Promise<number> {
@@ -26,18 +24,8 @@ function oneLineError(result: CliResult, code: number, pattern: RegExp): void {
 }
 
 describe("CLI errors: one clear line and the documented exit code", () => {
-  let db: TestDatabase;
-  let sqs: TestSqs;
+  const services = useServices(0);
   const key = { SECURELOG_KEY: generateKeyText() };
-
-  before(async () => {
-    db = await createTestDatabase();
-    sqs = await startTestSqs();
-  });
-  after(async () => {
-    await sqs?.stop();
-    await db?.drop();
-  });
 
   it("missing key: exit 2, says how to make one", async () => {
     oneLineError(await runCli(["run"]), 2, /no masking key configured.*securelog keygen/);
@@ -72,7 +60,13 @@ describe("CLI errors: one clear line and the documented exit code", () => {
   it("unreachable SQS endpoint: exit 1, names the endpoint", async () => {
     const port = await closedPort();
     const result = await runCli(
-      ["run", "--queue-url", `http://127.0.0.1:${port}/000000000000/login-queue`, "--database-url", db.url],
+      [
+        "run",
+        "--queue-url",
+        `http://127.0.0.1:${port}/000000000000/login-queue`,
+        "--database-url",
+        services.db.url,
+      ],
       key,
     );
     oneLineError(
@@ -83,8 +77,8 @@ describe("CLI errors: one clear line and the documented exit code", () => {
   });
 
   it("nonexistent queue: exit 1, names the queue", async () => {
-    const queueUrl = `${sqs.endpoint}/000000000000/no-such-queue`;
-    const result = await runCli(["run", "--queue-url", queueUrl, "--database-url", db.url], key);
+    const queueUrl = `${services.sqs.endpoint}/000000000000/no-such-queue`;
+    const result = await runCli(["run", "--queue-url", queueUrl, "--database-url", services.db.url], key);
     oneLineError(result, 1, /the queue .*no-such-queue does not exist/);
   });
 
@@ -99,10 +93,12 @@ describe("CLI errors: one clear line and the documented exit code", () => {
   });
 
   it("every command has --help, and keygen prints a usable key", async () => {
-    for (const command of ["run", "keygen", "demo"]) {
-      const result = await runCli([command, "--help"]);
-      assert.equal(result.code, 0);
-      assert.match(result.stdout, new RegExp(`Usage: securelog ${command}`));
+    for (const command of ["run", "keygen", "demo", "reveal", "forget", "rekey"]) {
+      for (const args of [[command, "--help"], ["help", command]]) {
+        const result = await runCli(args);
+        assert.equal(result.code, 0);
+        assert.match(result.stdout, new RegExp(`Usage: securelog ${command}`));
+      }
     }
     const help = await runCli(["--help"]);
     assert.equal(help.code, 0);
@@ -115,25 +111,13 @@ describe("CLI errors: one clear line and the documented exit code", () => {
   });
 
   it("`npx securelog` works from the repository root with no build step", async () => {
-    const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn("npx", ["--no-install", "securelog", "keygen", "--help"], {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
-        stdio: ["ignore", "pipe", "ignore"],
-      });
-      let stdout = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout }));
-    });
+    const result = await runCli(["--no-install", "securelog", "keygen", "--help"], {}, { command: "npx" });
     assert.equal(result.code, 0);
     assert.match(result.stdout, /Usage: securelog keygen/);
   });
 
   it("--mask sha256 runs without a key but warns why it is weak", async () => {
-    const queueUrl = await sqs.createQueue("empty-queue");
+    const queueUrl = await services.sqs.createQueue("empty-queue");
     const result = await runCli(
       [
         "run",
@@ -145,7 +129,7 @@ describe("CLI errors: one clear line and the documented exit code", () => {
         "--queue-url",
         queueUrl,
         "--database-url",
-        db.url,
+        services.db.url,
       ],
       {},
     );

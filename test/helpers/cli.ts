@@ -17,6 +17,14 @@ export interface RunningCli {
   readonly done: Promise<CliResult>;
 }
 
+export interface StartOptions {
+  /** Written to standard input, which is then closed; without it standard input is empty. */
+  readonly input?: string;
+  /** Another program than the securelog bin (npx, say); args are then its arguments. */
+  readonly command?: string;
+  readonly timeoutMs?: number;
+}
+
 /**
  * Starts the CLI as a user would (the bin script, a child process), with only the environment given: nothing
  * from the developer's shell leaks in (no stray SECURELOG_KEY, AWS_PROFILE or DATABASE_URL).
@@ -24,13 +32,16 @@ export interface RunningCli {
 export function startCli(
   args: readonly string[],
   env: Record<string, string> = {},
-  timeoutMs = 120_000,
+  options: StartOptions = {},
 ): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [file, argv] =
+    options.command === undefined ? [process.execPath, [BIN, ...args]] : [options.command, [...args]];
+  const child = spawn(file, argv, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  child.stdin?.end(options.input ?? "");
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -39,10 +50,11 @@ export function startCli(
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const done = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`securelog ${args.join(" ")} timed out after ${timeoutMs} ms\n${stderr}`));
+      reject(new Error(`${file} ${args.join(" ")} timed out after ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {
@@ -57,7 +69,21 @@ export function startCli(
 export function runCli(
   args: readonly string[],
   env: Record<string, string> = {},
-  timeoutMs = 120_000,
+  options: StartOptions = {},
 ): Promise<CliResult> {
-  return startCli(args, env, timeoutMs).done;
+  return startCli(args, env, options).done;
+}
+
+/** Polls until `condition` holds; the message says what was awaited (and may carry output for diagnosis). */
+export async function until(
+  condition: () => Promise<boolean> | boolean,
+  what: string | (() => string),
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -45,3 +45,14 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
     close: stop,
   };
 }
+
+/** A cuttable proxy in front of a PostgreSQL database, and the connection string that goes through it. */
+export async function startDatabaseProxy(
+  databaseUrl: string,
+): Promise<CuttableProxy & { readonly url: string }> {
+  const target = new URL(databaseUrl);
+  const proxy = await startProxy(target.hostname, Number(target.port || 5432));
+  const url = new URL(databaseUrl);
+  url.host = `127.0.0.1:${proxy.port}`;
+  return { ...proxy, url: url.href };
+}

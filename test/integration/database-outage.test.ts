@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { CliIo } from "../../src/cli/io.ts";
 import { executeRun } from "../../src/cli/run.ts";
 import { loadRunConfig } from "../../src/config.ts";
@@ -11,9 +11,10 @@ import { SinkError } from "../../src/sink/row-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 import { createTransformer } from "../../src/transform/transform.ts";
-import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
-import { type CuttableProxy, startProxy } from "../helpers/proxy.ts";
-import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+import { until } from "../helpers/cli.ts";
+import { createTestDatabase } from "../helpers/postgres.ts";
+import { startDatabaseProxy } from "../helpers/proxy.ts";
+import { useServices } from "../helpers/services.ts";
 
 function captureIo(): CliIo & { output: () => string; signals: EventEmitter } {
   let text = "";
@@ -38,44 +39,16 @@ function captureIo(): CliIo & { output: () => string; signals: EventEmitter } {
   };
 }
 
-async function until(
-  condition: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("database outage", () => {
-  let db: TestDatabase;
-  let sqs: TestSqs;
-  let proxy: CuttableProxy;
-  let passed = 0;
-
-  before(async () => {
-    db = await createTestDatabase();
-    sqs = await startTestSqs();
-    const target = new URL(ADMIN_DATABASE_URL);
-    proxy = await startProxy(target.hostname, Number(target.port || 5432));
-  });
-  after(async () => {
-    await proxy?.close();
-    await sqs?.stop();
-    await db?.drop(passed < 1);
-  });
-
+  const services = useServices(1);
   it("deletes nothing while PostgreSQL is unreachable; the messages come back and load exactly once later", async () => {
-    const viaProxy = new URL(db.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { db, sqs } = services;
+    const proxy = await startDatabaseProxy(db.url);
     const queueUrl = await sqs.createQueue("outage-queue", { VisibilityTimeout: "2" });
     const key = generateKeyText();
     const flags = {
       "queue-url": queueUrl,
-      "database-url": viaProxy.href,
+      "database-url": proxy.url,
       "wait-time": "1",
       concurrency: "2",
     };
@@ -147,18 +120,16 @@ describe("database outage", () => {
       raw.filter((value) => everything.includes(value)),
       [],
     );
-    passed++;
+    await proxy.close();
+    services.passed();
   });
 });
 
 describe("connections cut in the middle of writes", () => {
   it("never crash the process: every write either commits or fails with a retryable error", async () => {
     const db = await createTestDatabase();
-    const target = new URL(ADMIN_DATABASE_URL);
-    const proxy = await startProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(db.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const sink = new PgSink({ databaseUrl: viaProxy.href, poolSize: 4 });
+    const proxy = await startDatabaseProxy(db.url);
+    const sink = new PgSink({ databaseUrl: proxy.url, poolSize: 4 });
     let ok = false;
     try {
       await sink.ensureSchema();

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { before, describe, it } from "node:test";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
-import { REPO_ROOT, runCli } from "../helpers/cli.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
-import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+import { runCli } from "../helpers/cli.ts";
+import type { TestDatabase } from "../helpers/postgres.ts";
+import { useServices } from "../helpers/services.ts";
 
 const KNOWN_IP = "203.0.113.7";
 const KNOWN_DEVICE = "987-65-4321";
@@ -33,38 +31,16 @@ async function count(db: TestDatabase, sql: string): Promise<number> {
   return Number((await db.query<{ n: string }>(sql))[0]?.n);
 }
 
-function revealFromStdin(
-  input: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const bin = fileURLToPath(new URL("../../bin/securelog.mjs", import.meta.url));
-    const child = spawn(process.execPath, [bin, "reveal", "--reason", "stdin test", "-"], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["pipe", "pipe", "ignore"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout }));
-    child.stdin.end(input);
-  });
-}
-
 for (const mode of ["hmac", "encrypt"] as const) {
   describe(`privacy operations with --mask ${mode}`, () => {
-    let db: TestDatabase;
-    let sqs: TestSqs;
-    let passed = 0;
+    const services = useServices(3);
     const keyA = generateKeyText();
     const events = generateEvents(300, { seed: 77, badRatio: 0.05 });
+    let db: TestDatabase;
 
     before(async () => {
-      db = await createTestDatabase();
-      sqs = await startTestSqs();
+      db = services.db;
+      const sqs = services.sqs;
       const queueUrl = await sqs.createQueue("login-queue");
       await sqs.send(queueUrl, [...events.map((e) => e.body), ...KNOWN_BODIES]);
       const result = await runCli(
@@ -72,10 +48,6 @@ for (const mode of ["hmac", "encrypt"] as const) {
         { SECURELOG_KEY: keyA },
       );
       assert.equal(result.code, 0, result.stderr);
-    });
-    after(async () => {
-      await sqs?.stop();
-      await db?.drop(passed < 3);
     });
 
     it("forget removes exactly the rows and rejections of one raw ip, and audits it without the raw value", async () => {
@@ -120,7 +92,7 @@ for (const mode of ["hmac", "encrypt"] as const) {
         !everything.includes(KNOWN_IP) && !everything.includes(KNOWN_DEVICE),
         "no raw value stored or printed",
       );
-      passed++;
+      services.passed();
     });
 
     it(
@@ -138,7 +110,7 @@ for (const mode of ["hmac", "encrypt"] as const) {
           const result = await runCli(["reveal", "--reason", "t", row.masked_ip, ...common], env);
           assert.equal(result.code, 1);
           assert.match(result.stderr, /masked one-way .* cannot be revealed, by design/);
-          passed++;
+          services.passed();
           return;
         }
         const event = events.find((e) => e.expect === "row" && JSON.parse(e.body).user_id === row.user_id);
@@ -174,13 +146,12 @@ for (const mode of ["hmac", "encrypt"] as const) {
         assert.match(bad.stderr, /altered or the key is wrong/);
         for (const result of [wrongKey, bad]) assert.ok(!result.stderr.includes(event.ip ?? "??"));
 
-        const piped = await revealFromStdin(
-          `user ${row.user_id} came from ${row.masked_ip} on ${row.masked_device_id}\n`,
-          env,
-        );
+        const piped = await runCli(["reveal", "--reason", "stdin test", "-", ...common], env, {
+          input: `user ${row.user_id} came from ${row.masked_ip} on ${row.masked_device_id}\n`,
+        });
         assert.equal(piped.code, 0);
         assert.equal(piped.stdout, `user ${row.user_id} came from ${event.ip} on ${event.deviceId}\n`);
-        passed++;
+        services.passed();
       },
     );
 
@@ -196,7 +167,7 @@ for (const mode of ["hmac", "encrypt"] as const) {
         if (mode === "hmac") {
           assert.equal(result.code, 2);
           assert.match(result.stderr, /one-way \(hmac\) masks made with other keys.*not recoverable/);
-          passed++;
+          services.passed();
           return;
         }
         assert.equal(result.code, 0, result.stderr);
@@ -226,7 +197,7 @@ for (const mode of ["hmac", "encrypt"] as const) {
           (e) => e.expect === "row" && JSON.parse(e.body).user_id === sample?.user_id,
         );
         assert.equal(onlyNew.stdout.trim(), event?.ip);
-        passed++;
+        services.passed();
       },
     );
   });

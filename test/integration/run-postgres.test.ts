@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
@@ -9,25 +9,12 @@ import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { createTransformer } from "../../src/transform/transform.ts";
 import { runCli } from "../helpers/cli.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
-import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+import { useServices } from "../helpers/services.ts";
 
 describe("securelog run --until-empty: 1,000 messages from an SQS server into PostgreSQL", () => {
-  let db: TestDatabase;
-  let sqs: TestSqs;
-  /** Set by the last line of each test; a failed test leaves its database in place for inspection. */
-  let passed = 0;
-
-  before(async () => {
-    db = await createTestDatabase();
-    sqs = await startTestSqs();
-  });
-  after(async () => {
-    await sqs?.stop();
-    await db?.drop(passed < 2);
-  });
-
+  const services = useServices(2);
   it("loads each valid message once, rejects each bad one with its reason, empties the queue, leaks no PII", async () => {
+    const { db, sqs } = services;
     const events = generateEvents(1000, { seed: 42, badRatio: 0.04 });
     const bad = events.filter((e) => e.expect !== "row");
     assert.ok(bad.length >= 20 && bad.length <= 50, `${bad.length} bad messages: want 2-5%`);
@@ -109,10 +96,11 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     assert.match(result.stdout, new RegExp(`rejected\\s+${bad.length}`));
     assert.match(result.stdout, /deleted from queue\s+1000/);
     assert.match(result.stdout, /messages\/s\s+\d+/);
-    passed++;
+    services.passed();
   });
 
   it("a message committed but not deleted (crash before delete) is skipped when redelivered", async () => {
+    const { db, sqs } = services;
     const events = generateEvents(30, { seed: 5, badRatio: 0.1 });
     const queueUrl = await sqs.createQueue("redelivery-queue", { VisibilityTimeout: "1" });
     await sqs.send(
@@ -153,6 +141,6 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     const [afterRun] = await db.query<{ n: string }>("SELECT count(*) AS n FROM securelog_processed");
     assert.equal(Number(afterRun?.n) - Number(before?.n), 30);
     assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
-    passed++;
+    services.passed();
   });
 });
