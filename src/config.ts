@@ -117,6 +117,14 @@ export const RUN_OPTIONS = {
     defaultText: "300",
     description: "How long a failing database or SQS is retried before the run exits 1.",
   },
+  "shutdown-timeout": {
+    type: "string",
+    env: ["SECURELOG_SHUTDOWN_TIMEOUT"],
+    valueName: "SECONDS",
+    defaultText: "25",
+    description:
+      "After SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue.",
+  },
   "until-empty": {
     type: "boolean",
     description: "Drain the queue and exit 0 once a long poll comes back empty on every poller.",
@@ -157,6 +165,7 @@ export interface RunConfig {
   readonly batchSize: number;
   readonly maxInFlight: number;
   readonly maxRetryTimeMs: number;
+  readonly shutdownTimeoutMs: number;
   readonly untilEmpty: boolean;
   readonly logLevel: LogLevel;
   readonly quiet: boolean;
@@ -395,6 +404,8 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     batchSize: integer("batch-size", flags, env, 500, 1, 10_000),
     maxInFlight: integer("max-in-flight", flags, env, 2000, 10, 100_000),
     maxRetryTimeMs: integer("max-retry-time", flags, env, 300, 0, 86_400) * 1000,
+    // Kubernetes' default grace period is 30 s; finishing within it avoids a SIGKILL.
+    shutdownTimeoutMs: integer("shutdown-timeout", flags, env, 25, 1, 3600) * 1000,
     untilEmpty,
     logLevel: choice("log-level", flags, env, LOG_LEVELS, "info"),
     quiet: flags.quiet === true,

@@ -50,27 +50,9 @@ export async function executeRun(
   const summary = new RunSummary(events);
   logPipelineEvents(events, logger);
   const masker = createMasker(config.mask);
-  const pipeline = new Pipeline(
-    {
-      source,
-      sink,
-      transform: createTransformer(masker, config.appVersion),
-      reject: (message, reason) => ({
-        kind: "reject",
-        message,
-        reject: rejectRecord(message, reason, masker),
-      }),
-      events,
-    },
-    {
-      concurrency: config.concurrency,
-      batchSize: config.batchSize,
-      writers: tuning.writers,
-      maxInFlight: config.maxInFlight,
-      maxRetryTimeMs: config.maxRetryTimeMs,
-      untilEmpty: config.untilEmpty,
-    },
-  );
+  let pipeline: Pipeline | undefined;
+  let stopRequested = false;
+  let shutdownTimer: NodeJS.Timeout | undefined;
   let signals = 0;
   let firstSignalAt = 0;
   const onSignal = (signal: string) => {
@@ -81,9 +63,19 @@ export async function executeRun(
     if (signals === 1) {
       firstSignalAt = Date.now();
       print(io.stderr, `${signal}: finishing in-flight batches, then exiting (send again to exit at once)`);
-      pipeline.stop();
+      stopRequested = true;
+      pipeline?.stop();
+      shutdownTimer = setTimeout(() => {
+        pipeline?.abandon(
+          new SecureLogError(
+            "shutdown_timeout",
+            `in-flight batches were not committed within --shutdown-timeout (${config.shutdownTimeoutMs / 1000} s); they stay on the queue and will be redelivered`,
+          ),
+        );
+      }, config.shutdownTimeoutMs);
+      shutdownTimer.unref();
     } else {
-      pipeline.abandon(new SecureLogError("interrupted", `${signal} again: exiting without waiting`));
+      pipeline?.abandon(new SecureLogError("interrupted", `${signal} again: exiting without waiting`));
       print(io.stderr, "exiting now; messages not yet committed stay on the queue and will be redelivered");
       io.exitNow(130);
     }
@@ -95,10 +87,12 @@ export async function executeRun(
   try {
     await sink.ensureSchema();
     const queue = await source.inspect();
+    const visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
     logger.info(
       {
         queue: config.sqs.queueUrl,
         visible: queue.visibleMessages,
+        visibilityTimeout: visibilityTimeoutSeconds,
         pollers: config.concurrency,
         mask:
           config.mask.mode === "sha256"
@@ -109,9 +103,33 @@ export async function executeRun(
       },
       "consuming",
     );
+    pipeline = new Pipeline(
+      {
+        source,
+        sink,
+        transform: createTransformer(masker, config.appVersion),
+        reject: (message, reason) => ({
+          kind: "reject",
+          message,
+          reject: rejectRecord(message, reason, masker),
+        }),
+        events,
+      },
+      {
+        concurrency: config.concurrency,
+        batchSize: config.batchSize,
+        writers: tuning.writers,
+        maxInFlight: config.maxInFlight,
+        maxRetryTimeMs: config.maxRetryTimeMs,
+        untilEmpty: config.untilEmpty,
+        visibilityTimeoutMs: visibilityTimeoutSeconds * 1000,
+      },
+    );
+    if (stopRequested) pipeline.stop();
     started = true;
     await pipeline.run();
   } finally {
+    clearTimeout(shutdownTimer);
     io.signals.off("SIGINT", onSignal);
     io.signals.off("SIGTERM", onSignal);
     summary.finish();

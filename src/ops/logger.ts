@@ -50,6 +50,12 @@ export function logPipelineEvents(events: PipelineEvents, logger: Logger): void 
       `could not delete committed messages (${reason}); they will be redelivered and skipped`,
     );
   });
+  events.on("extended", (count) => {
+    logger.debug({ count }, "visibility extended for messages still being processed");
+  });
+  events.on("extendFailed", (count, reason) => {
+    logger.warn({ count }, `could not extend visibility (${reason}); those messages may be delivered again`);
+  });
   events.on("isolated", (reason) => {
     logger.warn({ reason }, "PostgreSQL refused one message; stored it as a rejection");
   });

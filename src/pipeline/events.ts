@@ -22,6 +22,9 @@ export interface PipelineEventMap {
   /** A row PostgreSQL refused was isolated by splitting its batch and stored as a rejection. */
   isolated: [reason: RejectReason];
   pollerIdle: [];
+  /** The visibility heartbeat kept this many held messages hidden for another timeout. */
+  extended: [count: number];
+  extendFailed: [count: number, reason: string];
 }
 
 export type PipelineEvents = EventEmitter<PipelineEventMap>;

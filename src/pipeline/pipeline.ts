@@ -5,6 +5,7 @@ import type { Outcome, Transformer } from "../transform/transform.ts";
 import type { RejectReason } from "../transform/validate.ts";
 import { backoffMs, Notifier, sleep } from "./backoff.ts";
 import type { PipelineEvents } from "./events.ts";
+import { VisibilityHeartbeat } from "./heartbeat.ts";
 
 export interface PipelineOptions {
   /** Concurrent receive loops. */
@@ -17,8 +18,10 @@ export interface PipelineOptions {
   readonly maxInFlight: number;
   /** How long a retryable failure (database or SQS down) may last before the run gives up. */
   readonly maxRetryTimeMs: number;
-  /** Stop once every poller has come back empty from a long poll. */
+  /** Stop once every poller has come back empty from a long poll and nothing else is in flight on the queue. */
   readonly untilEmpty: boolean;
+  /** The visibility timeout messages are received with; enables the heartbeat when the source can extend. */
+  readonly visibilityTimeoutMs?: number;
 }
 
 export interface PipelineDeps {
@@ -55,10 +58,17 @@ export class Pipeline {
   #inFlight = 0;
   #pollersDone = false;
   #fatal: Error | undefined;
+  readonly #heartbeat: VisibilityHeartbeat | undefined;
 
   constructor(deps: PipelineDeps, options: PipelineOptions) {
     this.#deps = deps;
     this.#options = options;
+    const { source } = deps;
+    const visibilityMs = options.visibilityTimeoutMs ?? 0;
+    this.#heartbeat =
+      source.extend !== undefined && visibilityMs > 0
+        ? new VisibilityHeartbeat({ extend: source.extend.bind(source) }, visibilityMs, deps.events)
+        : undefined;
   }
 
   /** Messages received and not yet deleted (or given back). */
@@ -68,12 +78,17 @@ export class Pipeline {
 
   /** Resolves when drained (--until-empty) or stopped; rejects with the error that ended the run. */
   async run(): Promise<void> {
-    const writers = Array.from({ length: this.#options.writers }, () => this.#writeLoop());
-    await Promise.all(Array.from({ length: this.#options.concurrency }, () => this.#pollLoop()));
-    this.#pollersDone = true;
-    this.#work.notify();
-    await Promise.all(writers);
-    while (this.#acks.size > 0) await Promise.all(this.#acks);
+    this.#heartbeat?.start();
+    try {
+      const writers = Array.from({ length: this.#options.writers }, () => this.#writeLoop());
+      await Promise.all(Array.from({ length: this.#options.concurrency }, () => this.#pollLoop()));
+      this.#pollersDone = true;
+      this.#work.notify();
+      await Promise.all(writers);
+      while (this.#acks.size > 0) await Promise.all(this.#acks);
+    } finally {
+      this.#heartbeat?.stop();
+    }
     if (this.#fatal !== undefined) throw this.#fatal;
   }
 
@@ -127,10 +142,11 @@ export class Pipeline {
       failingSince = undefined;
       if (messages.length === 0) {
         this.#deps.events.emit("pollerIdle");
-        if (this.#options.untilEmpty) break;
+        if (this.#options.untilEmpty && (await this.#drained())) break;
         continue;
       }
       this.#inFlight += messages.length;
+      this.#heartbeat?.track(messages);
       this.#deps.events.emit("received", messages.length);
       try {
         for (const message of messages) this.#buffer.push(this.#deps.transform(message));
@@ -142,6 +158,21 @@ export class Pipeline {
         break;
       }
       this.#work.notify();
+    }
+  }
+
+  /**
+   * An empty receive is not yet an empty queue: messages may be in flight with another consumer (or one that
+   * died and whose messages come back after their visibility timeout). Drained means nothing is left on the
+   * queue but what this pipeline itself still holds.
+   */
+  async #drained(): Promise<boolean> {
+    const { source } = this.#deps;
+    if (source.pending === undefined) return true;
+    try {
+      return (await source.pending()) <= this.#inFlight;
+    } catch {
+      return false; // the next receive fails too, and its retry rules apply
     }
   }
 
@@ -217,26 +248,33 @@ export class Pipeline {
     return (await this.#commit(batch.slice(0, middle))) && (await this.#commit(batch.slice(middle)));
   }
 
-  /** Deletes committed messages. A failed delete is harmless (the ledger skips the redelivery) but counted. */
+  /**
+   * Deletes committed messages, retrying the entries SQS refused. One that still fails is harmless (it comes
+   * back after its visibility timeout and the ledger skips it) but is counted.
+   */
   async #acknowledge(batch: readonly Outcome[]): Promise<void> {
     const messages = batch.map((outcome) => outcome.message);
+    let remaining: readonly SourceMessage[] = messages;
     try {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1; remaining.length > 0; attempt++) {
+        let reason = "refused by SQS";
         try {
-          const result = await this.#deps.source.delete(messages);
+          const result = await this.#deps.source.delete(remaining);
           this.#deps.events.emit("deleted", result.deleted);
-          if (result.failed > 0) this.#deps.events.emit("deleteFailed", result.failed, "refused by SQS");
-          return;
+          remaining = result.failed;
         } catch (thrown) {
-          if (attempt >= DELETE_ATTEMPTS) {
-            this.#deps.events.emit("deleteFailed", messages.length, coerceError(thrown).message);
-            return;
-          }
-          await sleep(backoffMs(attempt), this.#abandon.signal);
+          reason = coerceError(thrown).message;
         }
+        if (remaining.length === 0) return;
+        if (attempt >= DELETE_ATTEMPTS) {
+          this.#deps.events.emit("deleteFailed", remaining.length, reason);
+          return;
+        }
+        await sleep(backoffMs(attempt), this.#abandon.signal);
       }
     } finally {
       this.#inFlight -= batch.length;
+      this.#heartbeat?.release(messages);
       this.#capacity.notify();
     }
   }

@@ -4,6 +4,7 @@ import type { LoginRow, Outcome, RejectRecord } from "../transform/transform.ts"
 import type { RejectReason } from "../transform/validate.ts";
 import { classifySinkError, databaseUnreachable, describeDatabase, describeSinkError } from "./pg-errors.ts";
 import { type RowSink, SinkError, type WriteResult } from "./row-sink.ts";
+import { contractViolations } from "./schema-contract.ts";
 import {
   CREATE_AUDIT,
   CREATE_LEDGER,
@@ -109,6 +110,14 @@ export class PgSink implements RowSink {
           await client.query(CREATE_REJECTS);
           await client.query(CREATE_LEDGER);
           await client.query(CREATE_AUDIT);
+          const problems = await contractViolations(client);
+          if (problems.length > 0) {
+            throw new SecureLogError(
+              "schema_mismatch",
+              `the tables in ${describeDatabase(this.#databaseUrl)} do not match what SecureLog writes: ${problems.join("; ")}. Fix the table, or point --database-url elsewhere.`,
+              { exitCode: 2 },
+            );
+          }
           await client.query("COMMIT");
         } catch (error) {
           await client.query("ROLLBACK").catch(() => undefined);
@@ -116,6 +125,7 @@ export class PgSink implements RowSink {
         }
       });
     } catch (error) {
+      if (error instanceof SecureLogError) throw error;
       if (classifySinkError(error) === "retry") throw databaseUnreachable(this.#databaseUrl, error);
       throw new SecureLogError(
         "schema_failed",

@@ -13,8 +13,8 @@ export interface SourceMessage {
 
 export interface DeleteResult {
   readonly deleted: number;
-  /** Entries the source refused to delete; they reappear after the visibility timeout (the ledger skips them). */
-  readonly failed: number;
+  /** Entries the source refused to delete; retried, else they reappear after the visibility timeout (the ledger skips them). */
+  readonly failed: readonly SourceMessage[];
 }
 
 /**
@@ -26,4 +26,8 @@ export interface MessageSource {
   receive(signal: AbortSignal): Promise<readonly SourceMessage[]>;
   /** Deletes messages whose outcome has been committed. MUST NOT be called before that commit. */
   delete(messages: readonly SourceMessage[]): Promise<DeleteResult>;
+  /** Keeps messages hidden from other consumers for `seconds` more (the visibility heartbeat). */
+  extend?(messages: readonly SourceMessage[], seconds: number): Promise<void>;
+  /** Messages on the queue not yet deleted: visible, in flight (here or elsewhere) and delayed. */
+  pending?(): Promise<number>;
 }

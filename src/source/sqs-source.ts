@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -124,12 +125,59 @@ export class SqsSource implements MessageSource {
       throw this.error(error);
     });
     let deleted = 0;
-    let failed = 0;
-    for (const result of results) {
+    const failed: SourceMessage[] = [];
+    results.forEach((result, chunkIndex) => {
       deleted += result.Successful?.length ?? 0;
-      failed += result.Failed?.length ?? 0;
-    }
+      for (const entry of result.Failed ?? []) {
+        const message = chunks[chunkIndex]?.[Number(entry.Id)];
+        if (message !== undefined) failed.push(message);
+      }
+    });
     return { deleted, failed };
+  }
+
+  async extend(messages: readonly SourceMessage[], seconds: number): Promise<void> {
+    const chunks: SourceMessage[][] = [];
+    for (let start = 0; start < messages.length; start += 10) chunks.push(messages.slice(start, start + 10));
+    await Promise.all(
+      chunks.map((chunk) =>
+        this.#client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#config.queueUrl,
+            Entries: chunk.map((m, i) => ({
+              Id: String(i),
+              ReceiptHandle: m.receiptHandle,
+              VisibilityTimeout: seconds,
+            })),
+          }),
+        ),
+      ),
+    ).catch((error: unknown) => {
+      throw this.error(error);
+    });
+  }
+
+  async pending(): Promise<number> {
+    const result = await this.#client
+      .send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.#config.queueUrl,
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+          ],
+        }),
+      )
+      .catch((error: unknown) => {
+        throw this.error(error);
+      });
+    const attributes = result.Attributes ?? {};
+    return (
+      Number(attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+    );
   }
 
   /** Wraps an SQS failure in the one-line, classified error the CLI prints. */

@@ -94,7 +94,10 @@ describe("CLI errors: one clear line and the documented exit code", () => {
 
   it("every command has --help, and keygen prints a usable key", async () => {
     for (const command of ["run", "keygen", "demo", "reveal", "forget", "rekey"]) {
-      for (const args of [[command, "--help"], ["help", command]]) {
+      for (const args of [
+        [command, "--help"],
+        ["help", command],
+      ]) {
         const result = await runCli(args);
         assert.equal(result.code, 0);
         assert.match(result.stdout, new RegExp(`Usage: securelog ${command}`));

@@ -31,7 +31,7 @@ export class MemorySource implements MessageSource {
     const ids = messages.map((m) => m.id);
     this.#onDelete(ids);
     this.deleted.push(...ids);
-    return { deleted: ids.length, failed: 0 };
+    return { deleted: ids.length, failed: [] };
   }
 }
 
