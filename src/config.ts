@@ -402,7 +402,8 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
         ? undefined
         : integer("visibility-timeout", flags, env, 30, 0, 43_200),
     batchSize: integer("batch-size", flags, env, 500, 1, 10_000),
-    maxInFlight: integer("max-in-flight", flags, env, 2000, 10, 100_000),
+    // Bounded so that held messages (about 2 KB each) stay well inside the launcher's 160 MB old-space cap.
+    maxInFlight: integer("max-in-flight", flags, env, 2000, 10, 20_000),
     maxRetryTimeMs: integer("max-retry-time", flags, env, 300, 0, 86_400) * 1000,
     // Kubernetes' default grace period is 30 s; finishing within it avoids a SIGKILL.
     shutdownTimeoutMs: integer("shutdown-timeout", flags, env, 25, 1, 3600) * 1000,

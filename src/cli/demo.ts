@@ -2,8 +2,6 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { type Flags, loadRunConfig } from "../config.ts";
-import { startEmbeddedPostgres } from "../embedded/embedded-postgres.ts";
-import { startEmbeddedSqs } from "../embedded/embedded-sqs.ts";
 import { generateKeyText } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
 import { executeRun } from "./run.ts";
@@ -82,6 +80,9 @@ export async function demo(flags: Flags, io: CliIo): Promise<void> {
   const dataDir = resolve(io.cwd, typeof dataDirFlag === "string" ? dataDirFlag : ".securelog/demo");
   const pgData = join(dataDir, "pgdata");
   if (flags.fresh === true) rmSync(pgData, { recursive: true, force: true });
+  // Loaded here, not at start-up: the emulator and PGlite weigh tens of megabytes that only the demo needs.
+  const { startEmbeddedPostgres } = await import("../embedded/embedded-postgres.ts");
+  const { startEmbeddedSqs } = await import("../embedded/embedded-sqs.ts");
   const postgres = await startEmbeddedPostgres(pgData);
   const keyFile = ensureDemoKey(dataDir);
   const sqs = await startEmbeddedSqs();

@@ -26,6 +26,8 @@ Commands:
   reveal    Recover raw values of reversible masks (--mask encrypt), recording each in securelog_audit.
   forget    Delete every row and rejection of one raw ip or device id (an erasure request); --dry-run lists them.
   rekey     Re-mask stored reversible values under the current key after a key rotation.
+  prune     Forget idempotency-ledger entries older than the queue's retention (default 14 days).
+  replay    Move messages from a dead-letter queue back to the main queue (--from-dlq URL).
   help      Show help for a command: securelog help run
 
 Run \`securelog <command> --help\` for a command's options.
@@ -114,4 +116,19 @@ Options:
 ${optionLines(PRIVACY_OPTIONS)}
 
 ${KEYS_NOTE}
+`;
+
+export const PRUNE_HELP = `Usage: securelog prune [--older-than DAYS] [--database-url URL]
+
+Deletes entries of the idempotency ledger (securelog_processed) older than DAYS (default 14, the longest time SQS
+keeps a message). Older entries can no longer protect against a redelivery. Do not prune below the queue's
+MessageRetentionPeriod: a late redelivery would then load a second row.
+`;
+
+export const REPLAY_HELP = `Usage: securelog replay --from-dlq URL [--queue-url URL] [--endpoint URL] [--region REGION]
+
+Moves every message of a dead-letter queue back to the main queue (--queue-url / SQS_QUEUE_URL), for example
+after fixing what made them fail. Each message is sent first and deleted from the dead-letter queue only
+afterwards; it keeps its first MessageId in the SecureLogOriginalId attribute, so the ledger still recognises a
+message that was committed before it was dead-lettered.
 `;

@@ -4,11 +4,23 @@ import { coerceError, SecureLogError } from "../errors.ts";
 import { UsageError } from "./cli-error.ts";
 import { DEMO_OPTIONS, demo } from "./demo.ts";
 import { FORGET_OPTIONS, forgetCommand } from "./forget.ts";
-import { DEMO_HELP, FORGET_HELP, KEYGEN_HELP, MAIN_HELP, REKEY_HELP, REVEAL_HELP, RUN_HELP } from "./help.ts";
+import {
+  DEMO_HELP,
+  FORGET_HELP,
+  KEYGEN_HELP,
+  MAIN_HELP,
+  PRUNE_HELP,
+  REKEY_HELP,
+  REPLAY_HELP,
+  REVEAL_HELP,
+  RUN_HELP,
+} from "./help.ts";
 import { type CliIo, print } from "./io.ts";
 import { keygen } from "./keygen.ts";
 import { PRIVACY_OPTIONS } from "./privacy-options.ts";
+import { PRUNE_OPTIONS, pruneCommand } from "./prune.ts";
 import { REKEY_OPTIONS, rekeyCommand } from "./rekey.ts";
+import { REPLAY_OPTIONS, replayCommand } from "./replay.ts";
 import { revealCommand } from "./reveal.ts";
 import { executeRun } from "./run.ts";
 
@@ -68,6 +80,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     help: REKEY_HELP,
     options: { ...PRIVACY_OPTIONS, ...REKEY_OPTIONS },
     run: (flags, _, io) => rekeyCommand(flags, io, io.env),
+  },
+  prune: {
+    help: PRUNE_HELP,
+    options: PRUNE_OPTIONS,
+    run: (flags, _, io) => pruneCommand(flags, io, io.env),
+  },
+  replay: {
+    help: REPLAY_HELP,
+    options: REPLAY_OPTIONS,
+    run: (flags, _, io) => replayCommand(flags, io, io.env),
   },
 };
 

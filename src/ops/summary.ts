@@ -11,6 +11,8 @@ export interface SummaryCounts {
   readonly retries: number;
   readonly seconds: number;
   readonly messagesPerSecond: number;
+  /** Peak resident memory of this process so far, in MiB. */
+  readonly peakRssMb: number;
 }
 
 /** Counts what the pipeline reports; the run's closing summary and its JSON form. */
@@ -69,6 +71,7 @@ export class RunSummary {
       retries: this.#retries,
       seconds,
       messagesPerSecond: seconds > 0 ? this.#received / seconds : 0,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
     };
   }
 
@@ -89,6 +92,7 @@ export class RunSummary {
     if (c.deleteFailed > 0) lines.push(line("delete failures", c.deleteFailed));
     if (c.retries > 0) lines.push(line("retries", c.retries));
     lines.push(line("messages/s", Math.round(c.messagesPerSecond)));
+    lines.push(line("peak memory (MiB)", Math.round(c.peakRssMb)));
     return lines.join("\n");
   }
 }

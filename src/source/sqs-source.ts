@@ -7,6 +7,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SqsConfig } from "../config.ts";
+import { ORIGINAL_ID_ATTRIBUTE } from "./dlq-replay.ts";
 import type { DeleteResult, MessageSource, SourceMessage } from "./message.ts";
 import { sourceError } from "./sqs-errors.ts";
 
@@ -43,7 +44,8 @@ function toSourceMessage(message: Message, receivedAt: Date): SourceMessage | un
   const sent = Number(message.Attributes?.SentTimestamp);
   const receiveCount = Number(message.Attributes?.ApproximateReceiveCount);
   return {
-    id: message.MessageId,
+    // A message replayed from a dead-letter queue keeps its first MessageId for the ledger.
+    id: message.MessageAttributes?.[ORIGINAL_ID_ATTRIBUTE]?.StringValue ?? message.MessageId,
     receiptHandle: message.ReceiptHandle,
     body: message.Body ?? "",
     sentTimestampMs: Number.isFinite(sent) && sent > 0 ? sent : undefined,
@@ -94,6 +96,7 @@ export class SqsSource implements MessageSource {
             ? {}
             : { VisibilityTimeout: this.#options.visibilityTimeoutSeconds }),
           MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
+          MessageAttributeNames: [ORIGINAL_ID_ATTRIBUTE],
         }),
         { abortSignal: signal },
       )

@@ -34,8 +34,8 @@ export function startCli(
   env: Record<string, string> = {},
   options: StartOptions = {},
 ): RunningCli {
-  const [file, argv] =
-    options.command === undefined ? [process.execPath, [BIN, ...args]] : [options.command, [...args]];
+  // The bin itself, through its shebang, exactly as `npx securelog` and a shell start it.
+  const [file, argv] = options.command === undefined ? [BIN, [...args]] : [options.command, [...args]];
   const child = spawn(file, argv, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
