@@ -56,6 +56,7 @@ export class Pipeline {
   readonly #acks = new Set<Promise<void>>();
   #buffer: Outcome[] = [];
   #inFlight = 0;
+  #awaitingDelete = 0;
   #pollersDone = false;
   #fatal: Error | undefined;
   readonly #heartbeat: VisibilityHeartbeat | undefined;
@@ -74,6 +75,11 @@ export class Pipeline {
   /** Messages received and not yet deleted (or given back). */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Messages whose outcome is committed but whose delete has not completed yet (a gauge for metrics). */
+  get awaitingDelete(): number {
+    return this.#awaitingDelete;
   }
 
   /** Resolves when drained (--until-empty) or stopped; rejects with the error that ended the run. */
@@ -255,6 +261,7 @@ export class Pipeline {
   async #acknowledge(batch: readonly Outcome[]): Promise<void> {
     const messages = batch.map((outcome) => outcome.message);
     let remaining: readonly SourceMessage[] = messages;
+    this.#awaitingDelete += messages.length;
     try {
       for (let attempt = 1; remaining.length > 0; attempt++) {
         let reason = "refused by SQS";
@@ -273,6 +280,7 @@ export class Pipeline {
         await sleep(backoffMs(attempt), this.#abandon.signal);
       }
     } finally {
+      this.#awaitingDelete -= messages.length;
       this.#inFlight -= batch.length;
       this.#heartbeat?.release(messages);
       this.#capacity.notify();
