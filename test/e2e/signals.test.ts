@@ -14,12 +14,16 @@ describe("securelog run and signals", () => {
    * A run whose database has gone away with ten messages received: a graceful stop then has to wait for the
    * database, which gives a test time to send more signals.
    */
-  async function startStalledRun(queueName: string, attributes?: Record<string, string>) {
+  async function startStalledRun(
+    queueName: string,
+    attributes?: Record<string, string>,
+    extraArgs: string[] = [],
+  ) {
     const { sqs, db } = services;
     const proxy = await startDatabaseProxy(db.url);
     const queueUrl = await sqs.createQueue(queueName, attributes);
     const cli = startCli(
-      ["run", "--queue-url", queueUrl, "--database-url", proxy.url, "--wait-time", "1"],
+      ["run", "--queue-url", queueUrl, "--database-url", proxy.url, "--wait-time", "1", ...extraArgs],
       env,
     );
     await until(() => cli.output().includes('"msg":"consuming"'), "the run to start");
@@ -97,6 +101,20 @@ describe("securelog run and signals", () => {
         receivable = await services.sqs.countReceivable(queueUrl);
       }
       assert.equal(receivable, 10, "every message comes back after its visibility timeout");
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("--shutdown-timeout bounds a graceful stop that cannot finish: exit 1, messages left to the queue", async () => {
+    const { cli, proxy } = await startStalledRun("signal-timeout", undefined, ["--shutdown-timeout", "1"]);
+    try {
+      const signalled = Date.now();
+      cli.child.kill("SIGTERM");
+      const result = await cli.done;
+      assert.equal(result.code, 1);
+      assert.ok(Date.now() - signalled < 5000, `took ${Date.now() - signalled} ms`);
+      assert.match(result.stderr, /not committed within --shutdown-timeout \(1 s\); they stay on the queue/);
     } finally {
       await proxy.close();
     }

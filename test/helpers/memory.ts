@@ -7,6 +7,10 @@ import type { RejectReason } from "../../src/transform/validate.ts";
 /** A queue in memory: hands out its messages ten at a time, records deletes. */
 export class MemorySource implements MessageSource {
   readonly deleted: string[] = [];
+  readonly extended: string[] = [];
+  /** Refuse (report as Failed) the first delete of each message this many times. */
+  refuseDeletes = 0;
+  readonly #refused = new Map<string, number>();
   #pending: SourceMessage[];
   #onDelete: (ids: string[]) => void;
 
@@ -28,10 +32,19 @@ export class MemorySource implements MessageSource {
   }
 
   async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
-    const ids = messages.map((m) => m.id);
+    const failed = messages.filter((m) => {
+      const refusals = this.#refused.get(m.id) ?? 0;
+      this.#refused.set(m.id, refusals + 1);
+      return refusals < this.refuseDeletes;
+    });
+    const ids = messages.filter((m) => !failed.includes(m)).map((m) => m.id);
     this.#onDelete(ids);
     this.deleted.push(...ids);
-    return { deleted: ids.length, failed: [] };
+    return { deleted: ids.length, failed };
+  }
+
+  async extend(messages: readonly SourceMessage[]): Promise<void> {
+    this.extended.push(...messages.map((m) => m.id));
   }
 }
 

@@ -121,4 +121,25 @@ describe("pipeline", () => {
     assert.equal(source.deleted.length, sink.committed.size);
     assert.ok(sink.committed.size < 2000);
   });
+
+  it("extends the visibility of messages held longer than half their timeout", async () => {
+    const sink = new MemorySink({ delayMs: 700 });
+    const source = new MemorySource(bodies(5));
+    const { instance, events } = pipeline(source, sink, { concurrency: 1, visibilityTimeoutMs: 400 });
+    let extensions = 0;
+    events.on("extended", () => extensions++);
+    await instance.run();
+    assert.ok(extensions > 0 && source.extended.length >= 5, `extended ${source.extended.length}`);
+    assert.equal(source.deleted.length, 5);
+  });
+
+  it("retries the entries SQS reports as Failed to delete", async () => {
+    const source = new MemorySource(bodies(30));
+    source.refuseDeletes = 2;
+    const { instance, summary } = pipeline(source, new MemorySink());
+    await instance.run();
+    assert.equal(new Set(source.deleted).size, 30);
+    assert.equal(summary.counts().deleteFailed, 0);
+    assert.equal(instance.awaitingDelete, 0);
+  });
 });
