@@ -1,4 +1,4 @@
-import { createHash, hkdfSync, randomBytes } from "node:crypto";
+import { createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from "node:crypto";
 import { ConfigError } from "../errors.ts";
 
 /**
@@ -8,7 +8,8 @@ import { ConfigError } from "../errors.ts";
 export interface MaskKey {
   /** 8 hex characters of SHA-256 over the key; tags every masked value with the key that made it. */
   readonly id: string;
-  readonly macKey: Buffer;
+  /** A KeyObject, not bytes: node re-imports a Buffer key on every createHmac call, 7x slower (docs/benchmarks.md). */
+  readonly macKey: KeyObject;
   readonly encKey: Uint8Array;
 }
 
@@ -29,7 +30,7 @@ export function keyFromBytes(bytes: Buffer): MaskKey {
   const id = createHash("sha256").update("securelog key id\u001f").update(bytes).digest("hex").slice(0, 8);
   return Object.freeze({
     id,
-    macKey: derive(bytes, "hmac-sha256"),
+    macKey: createSecretKey(derive(bytes, "hmac-sha256")),
     encKey: new Uint8Array(derive(bytes, "aes-256-gcm-siv")),
   });
 }

@@ -21,7 +21,9 @@ const SEPARATOR = "\u001f";
 export const ENCRYPTED_PREFIX = "enc:";
 
 function hmac(key: MaskKey, domain: MaskDomain, value: string): string {
-  return `${key.id}:${createHmac("sha256", key.macKey).update(domain).update(SEPARATOR).update(value).digest("hex")}`;
+  return `${key.id}:${createHmac("sha256", key.macKey)
+    .update(domain + SEPARATOR + value)
+    .digest("hex")}`;
 }
 
 /**
