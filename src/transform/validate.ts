@@ -66,52 +66,65 @@ function textProblem(value: string, max: number): Problem | undefined {
   return undefined;
 }
 
-function issue(ctx: z.RefinementCtx, reason: Problem): typeof z.NEVER {
-  ctx.addIssue({ code: "custom", message: reason, params: { reason } });
-  return z.NEVER;
-}
+/**
+ * The shape: which fields, of which JSON types. Content rules (length in characters, NUL, IP address, version)
+ * run afterwards as plain functions: zod's transform steps cost about 1.7 us a message, the plain shape 0.1 us.
+ */
+const SHAPE = z.looseObject({
+  user_id: z.string(),
+  device_type: z.string(),
+  ip: z.string(),
+  device_id: z.string(),
+  // Real queues send versions as strings; a bare JSON number (2, 2.3) is read the same way.
+  app_version: z.union([z.string(), z.number()]),
+  // About a third of real messages carry "locale": null; an absent locale means the same.
+  locale: z.string().nullable().optional(),
+});
 
-const text = (max: number) =>
-  z.string().transform((value, ctx) => {
-    const problem = textProblem(value, max);
-    return problem === undefined ? value : issue(ctx, problem);
-  });
-
-function eventSchema(appVersionMode: AppVersionMode) {
-  return z.looseObject({
-    user_id: text(MAX_LENGTH.user_id),
-    device_type: text(MAX_LENGTH.device_type),
-    ip: text(MAX_LENGTH.ip).transform((value, ctx) => canonicalIp(value) ?? issue(ctx, "invalid_field")),
-    device_id: text(MAX_LENGTH.device_id).transform((value, ctx) =>
-      Buffer.byteLength(value) > MAX_DEVICE_ID_BYTES ? issue(ctx, "too_long") : value.trim(),
-    ),
-    // Real queues send versions as strings; a bare JSON number (2, 2.3) is read the same way.
-    app_version: z.union([z.string(), z.number()]).transform((value, ctx) => {
-      if (typeof value === "string" && value.includes("\u0000")) return issue(ctx, "nul_character");
-      return convertAppVersion(String(value), appVersionMode) ?? issue(ctx, "invalid_field");
-    }),
-    // About a third of real messages carry "locale": null; an absent locale means the same.
-    locale: text(MAX_LENGTH.locale).nullable().optional(),
-  });
-}
+type Shape = z.infer<typeof SHAPE>;
 
 const FIELD_NAMES = new Set<string>(["user_id", "device_type", "ip", "device_id", "locale", "app_version"]);
 
-function reasonFor(issue: z.core.$ZodIssue, input: Record<string, unknown>): RejectReason {
+function shapeReason(issue: z.core.$ZodIssue, input: Record<string, unknown>): RejectReason {
   const field = issue.path[0];
   if (typeof field !== "string" || !FIELD_NAMES.has(field)) return "not_an_object";
   const name = field as FieldName;
-  if (input[name] === undefined) return `missing_field:${name}`;
-  const reason =
-    issue.code === "custom" ? (issue.params as { reason?: Problem } | undefined)?.reason : undefined;
-  return `${reason ?? "invalid_field"}:${name}`;
+  return input[name] === undefined ? `missing_field:${name}` : `invalid_field:${name}`;
+}
+
+/** The content rules, in column order; the first broken one names the reason. */
+function contentReason(
+  data: Shape,
+  appVersion: number | undefined,
+  ip: string | undefined,
+): RejectReason | undefined {
+  const textFields = [
+    ["user_id", data.user_id, MAX_LENGTH.user_id],
+    ["device_type", data.device_type, MAX_LENGTH.device_type],
+    ["ip", data.ip, MAX_LENGTH.ip],
+  ] as const;
+  for (const [name, value, max] of textFields) {
+    const problem = textProblem(value, max);
+    if (problem !== undefined) return `${problem}:${name}`;
+  }
+  if (ip === undefined) return "invalid_field:ip";
+  const deviceProblem = textProblem(data.device_id, MAX_LENGTH.device_id);
+  if (deviceProblem !== undefined) return `${deviceProblem}:device_id`;
+  if (Buffer.byteLength(data.device_id) > MAX_DEVICE_ID_BYTES) return "too_long:device_id";
+  if (typeof data.app_version === "string" && data.app_version.includes("\u0000"))
+    return "nul_character:app_version";
+  if (appVersion === undefined) return "invalid_field:app_version";
+  if (typeof data.locale === "string") {
+    const localeProblem = textProblem(data.locale, MAX_LENGTH.locale);
+    if (localeProblem !== undefined) return `${localeProblem}:locale`;
+  }
+  return undefined;
 }
 
 export type Validator = (body: string) => Validation;
 
 /** Parses and validates one message body. Never throws: a bad message is a value, not an exception. */
 export function createValidator(appVersionMode: AppVersionMode): Validator {
-  const schema = eventSchema(appVersionMode);
   return (body) => {
     let parsed: unknown;
     try {
@@ -122,24 +135,30 @@ export function createValidator(appVersionMode: AppVersionMode): Validator {
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       return { ok: false, reason: "not_an_object" };
     }
-    const result = schema.safeParse(parsed);
+    const result = SHAPE.safeParse(parsed);
     if (!result.success) {
       const first = result.error.issues[0];
       return {
         ok: false,
-        reason: first === undefined ? "not_an_object" : reasonFor(first, parsed as Record<string, unknown>),
+        reason: first === undefined ? "not_an_object" : shapeReason(first, parsed as Record<string, unknown>),
       };
     }
     const data = result.data;
+    const ip = canonicalIp(data.ip);
+    const appVersion = convertAppVersion(String(data.app_version), appVersionMode);
+    const reason = contentReason(data, appVersion, ip);
+    if (reason !== undefined || ip === undefined || appVersion === undefined) {
+      return { ok: false, reason: reason ?? "invalid_field:ip" };
+    }
     return {
       ok: true,
       event: {
         userId: data.user_id,
         deviceType: data.device_type,
-        ip: data.ip,
-        deviceId: data.device_id,
+        ip,
+        deviceId: data.device_id.trim(),
         locale: data.locale ?? null,
-        appVersion: data.app_version,
+        appVersion,
       },
     };
   };
