@@ -5,141 +5,14 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
+import { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL, type OptionSpec, RUN_OPTIONS } from "./config-options.ts";
 import { ConfigError } from "./errors.ts";
 import { type KeyRing, keyRing, type MaskKey, parseKeyList } from "./transform/mask-key.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
-export interface OptionSpec {
-  readonly type: "string" | "boolean";
-  readonly env?: readonly string[];
-  /** Shown in --help; a description of the default, never a secret. */
-  readonly defaultText?: string;
-  readonly valueName?: string;
-  readonly description: string;
-}
-
-export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
-export const DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/postgres";
-
-/** Options of `securelog run`; the help text and the README's reference table are generated from this. */
-export const RUN_OPTIONS = {
-  "queue-url": {
-    type: "string",
-    env: ["SQS_QUEUE_URL"],
-    valueName: "URL",
-    defaultText: DEFAULT_QUEUE_URL,
-    description: "SQS queue to consume.",
-  },
-  endpoint: {
-    type: "string",
-    env: ["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"],
-    valueName: "URL",
-    defaultText: "the queue URL's origin when it is not an AWS host; AWS otherwise",
-    description: "SQS endpoint (LocalStack, fauxqs, a VPC endpoint).",
-  },
-  region: {
-    type: "string",
-    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
-    valueName: "REGION",
-    defaultText: "us-east-1",
-    description: "AWS region. Credentials come from the SDK's chain; dummy ones for a local endpoint.",
-  },
-  "database-url": {
-    type: "string",
-    env: ["DATABASE_URL"],
-    valueName: "URL",
-    defaultText: DEFAULT_DATABASE_URL,
-    description: "PostgreSQL connection string.",
-  },
-  mask: {
-    type: "string",
-    env: ["SECURELOG_MASK"],
-    valueName: "hmac|encrypt|sha256",
-    defaultText: "hmac",
-    description:
-      "hmac: keyed one-way HMAC-SHA-256. encrypt: deterministic AES-256-GCM-SIV, revealable with the key. sha256: unkeyed, weak.",
-  },
-  "key-file": {
-    type: "string",
-    env: ["SECURELOG_KEY_FILE"],
-    valueName: "PATH",
-    description:
-      "File (mode 0600) holding the masking key as printed by `securelog keygen`; further lines are previous keys. Or set SECURELOG_KEY.",
-  },
-  "app-version": {
-    type: "string",
-    env: ["SECURELOG_APP_VERSION"],
-    valueName: "major|packed",
-    defaultText: "major",
-    description: "major: 2.3.0 -> 2. packed: major*1000000 + minor*1000 + patch (order-preserving).",
-  },
-  concurrency: {
-    type: "string",
-    env: ["SECURELOG_CONCURRENCY"],
-    valueName: "N",
-    defaultText: "4",
-    description: "Number of concurrent SQS pollers (each receives up to 10 messages at a time).",
-  },
-  "wait-time": {
-    type: "string",
-    env: ["SECURELOG_WAIT_TIME"],
-    valueName: "SECONDS",
-    defaultText: "20, or 2 with --until-empty",
-    description: "Long-poll wait per receive (WaitTimeSeconds, 0-20).",
-  },
-  "visibility-timeout": {
-    type: "string",
-    env: ["SECURELOG_VISIBILITY_TIMEOUT"],
-    valueName: "SECONDS",
-    defaultText: "the queue's own",
-    description: "Visibility timeout requested on receive.",
-  },
-  "batch-size": {
-    type: "string",
-    env: ["SECURELOG_BATCH_SIZE"],
-    valueName: "N",
-    defaultText: "1000",
-    description: "Most messages committed in one database transaction.",
-  },
-  "max-in-flight": {
-    type: "string",
-    env: ["SECURELOG_MAX_IN_FLIGHT"],
-    valueName: "N",
-    defaultText: "2000",
-    description: "Pollers pause while this many messages are received but not yet deleted.",
-  },
-  "max-retry-time": {
-    type: "string",
-    env: ["SECURELOG_MAX_RETRY_TIME"],
-    valueName: "SECONDS",
-    defaultText: "300",
-    description: "How long a failing database or SQS is retried before the run exits 1.",
-  },
-  "shutdown-timeout": {
-    type: "string",
-    env: ["SECURELOG_SHUTDOWN_TIMEOUT"],
-    valueName: "SECONDS",
-    defaultText: "25",
-    description:
-      "After SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue.",
-  },
-  "until-empty": {
-    type: "boolean",
-    description: "Drain the queue and exit 0 once a long poll comes back empty on every poller.",
-  },
-  "log-level": {
-    type: "string",
-    env: ["SECURELOG_LOG_LEVEL", "LOG_LEVEL"],
-    valueName: "LEVEL",
-    defaultText: "info",
-    description: "fatal, error, warn, info, debug or trace.",
-  },
-  quiet: { type: "boolean", description: "Print only errors and the final summary." },
-  verbose: { type: "boolean", description: "Show stack traces with errors." },
-  help: { type: "boolean", description: "Show this help." },
-} as const satisfies Record<string, OptionSpec>;
+export { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL, type OptionSpec, RUN_OPTIONS } from "./config-options.ts";
 
 export type MaskConfig =
   | { readonly mode: "hmac" | "encrypt"; readonly keys: KeyRing }

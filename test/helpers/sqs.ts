@@ -5,6 +5,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type EmbeddedSqs, startEmbeddedSqs } from "../../src/embedded/embedded-sqs.ts";
+import { SqsSource } from "../../src/source/sqs-source.ts";
 
 export interface TestSqs extends EmbeddedSqs {
   readonly client: SQSClient;
@@ -16,6 +17,8 @@ export interface TestSqs extends EmbeddedSqs {
   hideAll(queueUrl: string): Promise<string[]>;
   /** Makes hidden messages visible at once. */
   release(queueUrl: string, handles: readonly string[]): Promise<void>;
+  /** SecureLog's own SqsSource on a queue of this server, for tests that play a consumer's part. */
+  source(queueUrl: string, options: { waitTimeSeconds: number; visibilityTimeoutSeconds: number }): SqsSource;
 }
 
 export async function startTestSqs(): Promise<TestSqs> {
@@ -76,6 +79,16 @@ export async function startTestSqs(): Promise<TestSqs> {
     countReceivable,
     hideAll,
     release,
+    source: (queueUrl, options) =>
+      new SqsSource(
+        {
+          queueUrl,
+          endpoint: sqs.endpoint,
+          region: "us-east-1",
+          credentials: { accessKeyId: "t", secretAccessKey: "t" },
+        },
+        { ...options, maxSockets: 4 },
+      ),
     async stop() {
       client.destroy();
       await sqs.stop();

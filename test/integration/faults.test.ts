@@ -10,7 +10,6 @@ import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
-import { SqsSource } from "../../src/source/sqs-source.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 import { createTransformer, rejectRecord } from "../../src/transform/transform.ts";
@@ -60,16 +59,24 @@ function stat(stdout: string, label: string): number {
 describe("fault injection", () => {
   const services = useServices(0);
 
+  /** A fresh database and a queue holding `count` generated messages. */
+  async function backlog(name: string, count: number, seed: number, attributes?: Record<string, string>) {
+    const db = await createTestDatabase();
+    const queueUrl = await services.sqs.createQueue(name, attributes);
+    const events = generateEvents(count, { seed });
+    await services.sqs.send(
+      queueUrl,
+      events.map((e) => e.body),
+    );
+    return { db, queueUrl, events };
+  }
+
   // Kill points by progress (messages committed), not by time: a drain of 5,000 takes well under a second here.
   for (const killAt of [1, 1500, 3500]) {
     it(`kill -9 after ${killAt} of 5,000 messages are committed, then a restart: exactly 5,000 outcomes`, async () => {
-      const db = await createTestDatabase();
-      const queueUrl = await services.sqs.createQueue(`kill-${killAt}`, { VisibilityTimeout: "2" });
-      const events = generateEvents(5000, { seed: killAt });
-      await services.sqs.send(
-        queueUrl,
-        events.map((e) => e.body),
-      );
+      const { db, queueUrl, events } = await backlog(`kill-${killAt}`, 5000, killAt, {
+        VisibilityTimeout: "2",
+      });
       const args = [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url];
       const victim = startCli(args, KEY);
       await until(
@@ -154,13 +161,7 @@ describe("fault injection", () => {
   });
 
   it("three processes draining one queue at once: exactly 5,000 outcomes", async () => {
-    const db = await createTestDatabase();
-    const queueUrl = await services.sqs.createQueue("three", { VisibilityTimeout: "5" });
-    const events = generateEvents(5000, { seed: 33 });
-    await services.sqs.send(
-      queueUrl,
-      events.map((e) => e.body),
-    );
+    const { db, queueUrl, events } = await backlog("three", 5000, 33, { VisibilityTimeout: "5" });
     const args = [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url];
     const results = await Promise.all([runCli(args, KEY), runCli(args, KEY), runCli(args, KEY)]);
     for (const result of results) assert.equal(result.code, 0, result.stderr);
@@ -174,13 +175,7 @@ describe("fault injection", () => {
   });
 
   it("SIGTERM in the middle of a drain: exit 0 within the shutdown timeout; a restart finishes exactly", async () => {
-    const db = await createTestDatabase();
-    const queueUrl = await services.sqs.createQueue("sigterm", { VisibilityTimeout: "2" });
-    const events = generateEvents(5000, { seed: 44 });
-    await services.sqs.send(
-      queueUrl,
-      events.map((e) => e.body),
-    );
+    const { db, queueUrl, events } = await backlog("sigterm", 5000, 44, { VisibilityTimeout: "2" });
     const args = [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url, "--shutdown-timeout", "10"];
     const run = startCli(args, KEY);
     await until(() => run.output().includes('"msg":"consuming"'), "the run to start");
@@ -210,15 +205,7 @@ describe("fault injection", () => {
     const masker = createMasker({ mode: "sha256" });
     const transform = createTransformer(masker, "major");
     const poisoned = JSON.parse(events[3]?.body ?? "{}").user_id;
-    const source = new SqsSource(
-      {
-        queueUrl,
-        endpoint: sqs.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      },
-      { waitTimeSeconds: 1, visibilityTimeoutSeconds: 30, maxSockets: 4 },
-    );
+    const source = sqs.source(queueUrl, { waitTimeSeconds: 1, visibilityTimeoutSeconds: 30 });
     const sink = new PgSink({ databaseUrl: db.url, poolSize: 1 });
     await sink.ensureSchema();
     const pipelineEvents = createPipelineEvents();
@@ -294,15 +281,7 @@ describe("fault injection", () => {
       events.map((e) => e.body),
     );
     // Commit the first three as a consumer would, then "lose" their deletes: SQS moves them to the DLQ.
-    const source = new SqsSource(
-      {
-        queueUrl,
-        endpoint: sqs.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      },
-      { waitTimeSeconds: 0, visibilityTimeoutSeconds: 1, maxSockets: 4 },
-    );
+    const source = sqs.source(queueUrl, { waitTimeSeconds: 0, visibilityTimeoutSeconds: 1 });
     const received = [];
     while (received.length < 6) received.push(...(await source.receive(new AbortController().signal)));
     const sink = new PgSink({ databaseUrl: db.url, poolSize: 1 });
@@ -331,13 +310,7 @@ describe("fault injection", () => {
   });
 
   it("a 200,000-message backlog drains with peak memory under 200 MiB", async () => {
-    const db = await createTestDatabase();
-    const queueUrl = await services.sqs.createQueue("backlog");
-    const events = generateEvents(200_000, { seed: 77 });
-    await services.sqs.send(
-      queueUrl,
-      events.map((e) => e.body),
-    );
+    const { db, queueUrl, events } = await backlog("backlog", 200_000, 77);
     const result = await runCli([...DRAIN, "--queue-url", queueUrl, "--database-url", db.url], KEY, {
       timeoutMs: 300_000,
     });

@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
-import { SqsSource } from "../../src/source/sqs-source.ts";
 import { canonicalIp } from "../../src/transform/canonical-ip.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
@@ -111,15 +110,7 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     // Play the part of a process that committed its batch and died before DeleteMessageBatch.
     const masker = createMasker({ mode: "hmac", keys: keyRing(parseKey(key, "test key"), []) });
     const transform = createTransformer(masker, "major");
-    const source = new SqsSource(
-      {
-        queueUrl,
-        endpoint: sqs.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "t", secretAccessKey: "t" },
-      },
-      { waitTimeSeconds: 0, visibilityTimeoutSeconds: 1, maxSockets: 4 },
-    );
+    const source = sqs.source(queueUrl, { waitTimeSeconds: 0, visibilityTimeoutSeconds: 1 });
     const received: SourceMessage[] = [];
     while (received.length < 30) received.push(...(await source.receive(new AbortController().signal)));
     source.close();
