@@ -26,6 +26,7 @@ Commands:
   reveal    Recover raw values of reversible masks (--mask encrypt), recording each in securelog_audit.
   forget    Delete every row and rejection of one raw ip or device id (an erasure request); --dry-run lists them.
   rekey     Re-mask stored reversible values under the current key after a key rotation.
+  stats     What is in the table: rows, distinct devices and ips, shared devices, distributions, rejections.
   prune     Forget idempotency-ledger entries older than the queue's retention (default 14 days).
   replay    Move messages from a dead-letter queue back to the main queue (--from-dlq URL).
   help      Show help for a command: securelog help run
@@ -131,4 +132,11 @@ Moves every message of a dead-letter queue back to the main queue (--queue-url /
 after fixing what made them fail. Each message is sent first and deleted from the dead-letter queue only
 afterwards; it keeps its first MessageId in the SecureLogOriginalId attribute, so the ledger still recognises a
 message that was committed before it was dead-lettered.
+`;
+
+export const STATS_HELP = `Usage: securelog stats [--json] [--database-url URL]
+
+Reads user_logins and user_logins_rejects and prints: rows, distinct users, distinct (masked) devices and ips,
+devices seen with more than one user, the date range, the app_version, locale and device_type distributions,
+and rejections by reason. --json prints the same as JSON. Masked values only, as stored.
 `;

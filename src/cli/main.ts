@@ -14,6 +14,7 @@ import {
   REPLAY_HELP,
   REVEAL_HELP,
   RUN_HELP,
+  STATS_HELP,
 } from "./help.ts";
 import { type CliIo, print } from "./io.ts";
 import { keygen } from "./keygen.ts";
@@ -23,6 +24,7 @@ import { REKEY_OPTIONS, rekeyCommand } from "./rekey.ts";
 import { REPLAY_OPTIONS, replayCommand } from "./replay.ts";
 import { revealCommand } from "./reveal.ts";
 import { executeRun } from "./run.ts";
+import { STATS_OPTIONS, statsCommand } from "./stats.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -85,6 +87,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     help: PRUNE_HELP,
     options: PRUNE_OPTIONS,
     run: (flags, _, io) => pruneCommand(flags, io, io.env),
+  },
+  stats: {
+    help: STATS_HELP,
+    options: STATS_OPTIONS,
+    run: (flags, _, io) => statsCommand(flags, io, io.env),
   },
   replay: {
     help: REPLAY_HELP,

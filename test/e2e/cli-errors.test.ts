@@ -93,7 +93,17 @@ describe("CLI errors: one clear line and the documented exit code", () => {
   });
 
   it("every command has --help, and keygen prints a usable key", async () => {
-    for (const command of ["run", "keygen", "demo", "reveal", "forget", "rekey", "prune", "replay"]) {
+    for (const command of [
+      "run",
+      "keygen",
+      "demo",
+      "reveal",
+      "forget",
+      "rekey",
+      "prune",
+      "replay",
+      "stats",
+    ]) {
       for (const args of [
         [command, "--help"],
         ["help", command],

@@ -1,0 +1,106 @@
+import { type Env, type Flags, loadDatabaseUrl, RUN_OPTIONS } from "../config.ts";
+import { withDatabase } from "../sink/database.ts";
+import {
+  STATS_APP_VERSIONS,
+  STATS_DEVICE_TYPES,
+  STATS_LOCALES,
+  STATS_REJECT_REASONS,
+  STATS_TOTALS,
+} from "../sink/sql/stats.ts";
+import { type CliIo, print } from "./io.ts";
+
+export const STATS_OPTIONS = {
+  "database-url": RUN_OPTIONS["database-url"],
+  json: { type: "boolean" },
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const;
+
+interface Count {
+  readonly value: string;
+  readonly n: number;
+}
+
+export interface Stats {
+  readonly rows: number;
+  readonly users: number;
+  readonly devices: number;
+  readonly ips: number;
+  /** Devices (masked) seen with more than one user. */
+  readonly sharedDevices: number;
+  readonly rejects: number;
+  readonly firstDate: string | null;
+  readonly lastDate: string | null;
+  readonly appVersions: readonly Count[];
+  readonly locales: readonly Count[];
+  readonly deviceTypes: readonly Count[];
+  readonly rejectReasons: readonly Count[];
+}
+
+const TOP = 10;
+
+interface Totals {
+  rows: number;
+  users: number;
+  devices: number;
+  ips: number;
+  shared_devices: number;
+  rejects: number;
+  first_date: string | null;
+  last_date: string | null;
+}
+
+function section(title: string, counts: readonly Count[], total: number): string[] {
+  const width = Math.max(12, ...counts.map((c) => c.value.length));
+  return [
+    `${title}:`,
+    ...counts.map((c) => {
+      const share = total > 0 ? `${((100 * c.n) / total).toFixed(1)}%` : "";
+      return `  ${c.value.padEnd(width)} ${String(c.n).padStart(9)} ${share.padStart(7)}`;
+    }),
+  ];
+}
+
+export function formatStats(s: Stats): string {
+  const line = (label: string, value: number | string) =>
+    `  ${label.padEnd(34)} ${String(value).padStart(9)}`;
+  return [
+    "user_logins:",
+    line("rows", s.rows),
+    line("distinct users", s.users),
+    line("distinct devices (masked)", s.devices),
+    line("distinct ips (masked)", s.ips),
+    line("devices seen with several users", s.sharedDevices),
+    line("dates", s.firstDate === null ? "-" : `${s.firstDate} .. ${s.lastDate}`),
+    ...section("app_version (top 10)", s.appVersions, s.rows),
+    ...section("locale (top 10)", s.locales, s.rows),
+    ...section("device_type (top 10)", s.deviceTypes, s.rows),
+    `user_logins_rejects: ${s.rejects}`,
+    ...section("rejections by reason", s.rejectReasons, s.rejects),
+  ].join("\n");
+}
+
+/** `securelog stats [--json]`: what is in the table, read from the database. */
+export async function statsCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
+  const databaseUrl = loadDatabaseUrl(flags, env);
+  const stats = await withDatabase(databaseUrl, async (client): Promise<Stats> => {
+    const totals: Partial<Totals> = (await client.query<Totals>(STATS_TOTALS)).rows[0] ?? {};
+    const counts = async (sql: string) => (await client.query<Count>(sql, [TOP])).rows;
+    return {
+      rows: totals.rows ?? 0,
+      users: totals.users ?? 0,
+      devices: totals.devices ?? 0,
+      ips: totals.ips ?? 0,
+      sharedDevices: totals.shared_devices ?? 0,
+      rejects: totals.rejects ?? 0,
+      firstDate: totals.first_date ?? null,
+      lastDate: totals.last_date ?? null,
+      appVersions: await counts(STATS_APP_VERSIONS),
+      locales: await counts(STATS_LOCALES),
+      deviceTypes: await counts(STATS_DEVICE_TYPES),
+      rejectReasons: await counts(STATS_REJECT_REASONS),
+    };
+  });
+  print(io.stdout, flags.json === true ? JSON.stringify(stats, null, 2) : formatStats(stats));
+  return 0;
+}
