@@ -120,6 +120,20 @@ export const RUN_OPTIONS = {
     type: "boolean",
     description: "Drain the queue and exit 0 once a long poll comes back empty on every poller.",
   },
+  "metrics-port": {
+    type: "string",
+    env: ["SECURELOG_METRICS_PORT"],
+    valueName: "PORT",
+    defaultText: "off",
+    description: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port).",
+  },
+  "metrics-host": {
+    type: "string",
+    env: ["SECURELOG_METRICS_HOST"],
+    valueName: "ADDRESS",
+    defaultText: "0.0.0.0",
+    description: "Address the metrics server listens on (127.0.0.1 to keep it local).",
+  },
   "log-level": {
     type: "string",
     env: ["SECURELOG_LOG_LEVEL", "LOG_LEVEL"],

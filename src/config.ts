@@ -41,6 +41,9 @@ export interface RunConfig {
   readonly shutdownTimeoutMs: number;
   readonly untilEmpty: boolean;
   readonly logLevel: LogLevel;
+  /** Port of /metrics, /healthz and /readyz; undefined: no server. */
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
   readonly quiet: boolean;
   readonly verbose: boolean;
 }
@@ -283,6 +286,11 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     shutdownTimeoutMs: integer("shutdown-timeout", flags, env, 25, 1, 3600) * 1000,
     untilEmpty,
     logLevel: choice("log-level", flags, env, LOG_LEVELS, "info"),
+    metricsPort:
+      raw("metrics-port", flags, env) === undefined
+        ? undefined
+        : integer("metrics-port", flags, env, 0, 0, 65_535),
+    metricsHost: raw("metrics-host", flags, env) ?? "0.0.0.0",
     quiet: flags.quiet === true,
     verbose: flags.verbose === true,
   };

@@ -1,6 +1,8 @@
 import type { RunConfig } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
+import { type HealthServer, startHealthServer } from "../ops/health-server.ts";
 import { createLogger, logPipelineEvents } from "../ops/logger.ts";
+import { createMetrics } from "../ops/metrics.ts";
 import { RunSummary } from "../ops/summary.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
@@ -84,6 +86,7 @@ export async function executeRun(
   io.signals.on("SIGINT", onSignal);
   io.signals.on("SIGTERM", onSignal);
   let started = false;
+  let health: HealthServer | undefined;
   try {
     await sink.ensureSchema();
     const queue = await source.inspect();
@@ -126,9 +129,27 @@ export async function executeRun(
       },
     );
     if (stopRequested) pipeline.stop();
+    if (config.metricsPort !== undefined) {
+      const running = pipeline;
+      const registry = createMetrics(events, {
+        inFlight: () => running.inFlight,
+        awaitingDelete: () => running.awaitingDelete,
+        queueDepth: () =>
+          source.inspect().then(
+            (q) => q.visibleMessages,
+            () => undefined,
+          ),
+      });
+      health = await startHealthServer(config.metricsHost, config.metricsPort, registry, [
+        { name: "sqs", check: () => source.inspect().then(() => undefined) },
+        { name: "postgres", check: () => sink.ping() },
+      ]);
+      logger.info({ port: health.port, host: config.metricsHost }, "metrics");
+    }
     started = true;
     await pipeline.run();
   } finally {
+    await health?.close();
     clearTimeout(shutdownTimer);
     io.signals.off("SIGINT", onSignal);
     io.signals.off("SIGTERM", onSignal);

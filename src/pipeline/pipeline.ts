@@ -35,6 +35,14 @@ export interface PipelineDeps {
 
 const DELETE_ATTEMPTS = 4;
 
+function oldestSent(messages: readonly SourceMessage[]): number | undefined {
+  let oldest: number | undefined;
+  for (const m of messages)
+    if (m.sentTimestampMs !== undefined && (oldest === undefined || m.sentTimestampMs < oldest))
+      oldest = m.sentTimestampMs;
+  return oldest;
+}
+
 /**
  * receive → transform → write → delete, with the one rule that makes it safe: a message is deleted only after
  * the transaction holding its row or rejection has committed. Whatever fails before that (database down,
@@ -154,6 +162,7 @@ export class Pipeline {
       this.#inFlight += messages.length;
       this.#heartbeat?.track(messages);
       this.#deps.events.emit("received", messages.length);
+      this.#deps.events.emit("receivedBatch", oldestSent(messages));
       try {
         for (const message of messages) this.#buffer.push(this.#deps.transform(message));
       } catch (thrown) {

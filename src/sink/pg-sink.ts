@@ -181,6 +181,11 @@ export class PgSink implements RowSink {
     });
   }
 
+  /** Resolves when the database answers a trivial query (readiness). */
+  async ping(): Promise<void> {
+    await this.#pool.query("SELECT 1");
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }
