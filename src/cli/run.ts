@@ -3,6 +3,7 @@ import { SecureLogError } from "../errors.ts";
 import { type HealthServer, startHealthServer } from "../ops/health-server.ts";
 import { createLogger, logPipelineEvents } from "../ops/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
+import { startProgress } from "../ops/progress.ts";
 import { RunSummary } from "../ops/summary.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
@@ -35,7 +36,8 @@ export async function executeRun(
   io: CliIo,
   tuning: RunTuning = DEFAULT_TUNING,
 ): Promise<RunSummary> {
-  const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr);
+  const terminal = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr, terminal);
   if (config.mask.mode === "sha256") print(io.stderr, SHA256_WARNING);
 
   const sink = new PgSink({
@@ -87,6 +89,7 @@ export async function executeRun(
   io.signals.on("SIGTERM", onSignal);
   let started = false;
   let health: HealthServer | undefined;
+  let stopProgress: (() => void) | undefined;
   try {
     await sink.ensureSchema();
     const queue = await source.inspect();
@@ -147,8 +150,19 @@ export async function executeRun(
       logger.info({ port: health.port, host: config.metricsHost }, "metrics");
     }
     started = true;
+    if (config.untilEmpty && terminal && !config.quiet) {
+      stopProgress = startProgress(events, {
+        stream: io.stderr,
+        queueDepth: () =>
+          source.inspect().then(
+            (q) => q.visibleMessages,
+            () => undefined,
+          ),
+      });
+    }
     await pipeline.run();
   } finally {
+    stopProgress?.();
     await health?.close();
     clearTimeout(shutdownTimer);
     io.signals.off("SIGINT", onSignal);

@@ -8,7 +8,46 @@ export type { Logger };
  * JSON lines on stderr (stdout carries the summary and command output). Log calls pass counts, codes and
  * masked values only; the redact list is a second line of defence should a raw field ever be passed.
  */
-export function createLogger(level: LogLevel, destination: NodeJS.WritableStream = process.stderr): Logger {
+const LEVEL_NAMES: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
+
+/** One readable line per log record, for people at a terminal: `12:00:01 WARN message key=value`. */
+function humanReadable(destination: NodeJS.WritableStream): { write(line: string): void } {
+  return {
+    write(line) {
+      try {
+        const {
+          level,
+          time,
+          msg,
+          service: _service,
+          ...fields
+        } = JSON.parse(line) as Record<string, unknown>;
+        const clock = new Date(Number(time)).toISOString().slice(11, 19);
+        const extra = Object.entries(fields)
+          .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+          .join(" ");
+        destination.write(
+          `${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg)}${extra === "" ? "" : ` ${extra}`}\n`,
+        );
+      } catch {
+        destination.write(line);
+      }
+    },
+  };
+}
+
+export function createLogger(
+  level: LogLevel,
+  destination: NodeJS.WritableStream = process.stderr,
+  human = false,
+): Logger {
   return pino(
     {
       level,
@@ -18,7 +57,7 @@ export function createLogger(level: LogLevel, destination: NodeJS.WritableStream
         censor: "[redacted]",
       },
     },
-    destination,
+    human ? humanReadable(destination) : destination,
   );
 }
 
