@@ -1,0 +1,20 @@
+# SecureLog image: Node 24 runs the TypeScript sources directly (type stripping), so there is no build step.
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only; the pinned-Node dev dependency is for hosts whose own Node is older.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+COPY samples ./samples
+USER node
+EXPOSE 9464
+# The same V8 memory flags as bin/securelog.mjs (docs/reliability.md).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "src/cli/entry.ts"]
+CMD ["run"]
