@@ -7,8 +7,9 @@ import { runCli } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/securelog.mjs", import.meta.url));
-const PROGRESS =
-  /\r\u001b\[Kreceived \d+ {2}loaded \d+ {2}rejected \d+ {2}\d+ msg\/s {2}queue \S+ {2}ETA \S+/;
+/** The escape that starts "clear to end of line", built from its code so that no regex holds a raw control character. */
+const CLEAR_LINE = `${String.fromCharCode(27)}[K`;
+const PROGRESS = /received \d+ {2}loaded \d+ {2}rejected \d+ {2}\d+ msg\/s {2}queue \S+ {2}ETA \S+/;
 
 describe("output on a terminal and off it", () => {
   const services = useServices(2);
@@ -35,6 +36,7 @@ describe("output on a terminal and off it", () => {
     );
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, PROGRESS);
+    assert.ok(result.stdout.includes(`\r${CLEAR_LINE}received `), "redrawn in place");
     assert.match(result.stdout, /\d\d:\d\d:\d\d INFO consuming queue=/);
     assert.doesNotMatch(result.stdout, /"msg":"consuming"/);
     assert.match(result.stdout, /received\s+3000/);
@@ -57,7 +59,8 @@ describe("output on a terminal and off it", () => {
       { SECURELOG_KEY: key },
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.doesNotMatch(result.stderr + result.stdout, /\u001b\[K/);
+    assert.ok(!(result.stderr + result.stdout).includes(CLEAR_LINE));
+    assert.doesNotMatch(result.stderr, PROGRESS);
     const lines = result.stderr.split("\n").filter((line) => line !== "");
     assert.ok(lines.length > 3);
     for (const line of lines) {
