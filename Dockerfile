@@ -13,6 +13,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY src ./src
 COPY samples ./samples
+# Owned by the runtime user, so a volume mounted here (the compose stack's key) is writable by it.
+RUN mkdir -p /var/lib/securelog && chown node:node /var/lib/securelog
 USER node
 EXPOSE 9464
 # The same V8 memory flags as bin/securelog.mjs (docs/reliability.md).

@@ -50,7 +50,12 @@ describe("deployment files", () => {
         { environment?: Record<string, string>; volumes?: string[]; depends_on?: object }
       >;
     };
-    assert.deepEqual(Object.keys(compose.services).sort(), ["localstack", "postgres", "securelog"]);
+    assert.deepEqual(Object.keys(compose.services).sort(), [
+      "localstack",
+      "postgres",
+      "securelog",
+      "securelog-key",
+    ]);
     const hook = compose.services.localstack?.volumes?.find((v) =>
       v.includes("/etc/localstack/init/ready.d/"),
     );
@@ -61,6 +66,11 @@ describe("deployment files", () => {
     assert.equal(env.SQS_QUEUE_URL, "http://localstack:4566/000000000000/login-queue");
     assert.match(env.DATABASE_URL ?? "", /@postgres:5432\//);
     assert.ok(compose.services.securelog?.depends_on !== undefined);
+    // The key service writes the file the run reads, through the same volume.
+    const keyCommand = (
+      compose.services["securelog-key"] as { command?: string[] } | undefined
+    )?.command?.join(" ");
+    assert.ok(keyCommand?.includes(`keygen --out ${env.SECURELOG_KEY_FILE}`), keyCommand);
   });
 
   it("Kubernetes: probes on /healthz and /readyz, a grace period longer than the shutdown timeout, KEDA on the queue", () => {
