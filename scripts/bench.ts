@@ -18,6 +18,8 @@ const POLLERS = 4; // SecureLog's default --concurrency: the ceiling is measured
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const BIN = fileURLToPath(new URL("../bin/securelog.mjs", import.meta.url));
 const KEY = generateKeyText();
+/** Extra `securelog run` flags for experiments, e.g. BENCH_ARGS="--max-in-flight 5000"; defaults are measured without. */
+const EXTRA_ARGS = (process.env.BENCH_ARGS ?? "").split(" ").filter((arg) => arg !== "");
 const bodies = generateEvents(N, { seed: 2024 }).map((e) => e.body);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
@@ -135,7 +137,7 @@ async function endToEnd(name: string, processes: number): Promise<{ rate: number
   const children = Array.from({ length: processes }, () => {
     const child = spawn(
       BIN,
-      ["run", "--until-empty", "--queue-url", queueUrl, "--database-url", databaseUrl, "--quiet"],
+      ["run", "--until-empty", "--queue-url", queueUrl, "--database-url", databaseUrl, "--quiet", ...EXTRA_ARGS],
       {
         env: { ...process.env, SECURELOG_KEY: KEY },
         stdio: ["ignore", "pipe", "inherit"],
