@@ -137,7 +137,16 @@ async function endToEnd(name: string, processes: number): Promise<{ rate: number
   const children = Array.from({ length: processes }, () => {
     const child = spawn(
       BIN,
-      ["run", "--until-empty", "--queue-url", queueUrl, "--database-url", databaseUrl, "--quiet", ...EXTRA_ARGS],
+      [
+        "run",
+        "--until-empty",
+        "--queue-url",
+        queueUrl,
+        "--database-url",
+        databaseUrl,
+        "--quiet",
+        ...EXTRA_ARGS,
+      ],
       {
         env: { ...process.env, SECURELOG_KEY: KEY },
         stdio: ["ignore", "pipe", "inherit"],
