@@ -66,7 +66,10 @@ async function filledQueue(name: string): Promise<string> {
   return queueUrl;
 }
 
+const createdDatabases: string[] = [];
+
 async function freshDatabase(name: string): Promise<string> {
+  createdDatabases.push(name);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -258,3 +261,7 @@ writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(`\nwrote ${fileURLToPath(file)}\n`);
 client.destroy();
 sqs.stop();
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+for (const name of createdDatabases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+await admin.end();
