@@ -1,6 +1,6 @@
 import { type Env, type Flags, loadDatabaseUrl, loadMaskConfig, type MaskConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
-import { inTransaction, withDatabase } from "../sink/database.ts";
+import { withDatabase } from "../sink/database.ts";
 import {
   type BodyField,
   DELETE_LOGINS,
@@ -10,6 +10,7 @@ import {
   LIST_REJECTS,
   type MaskedColumn,
 } from "../sink/sql/privacy.ts";
+import { inTransaction } from "../sink/transaction.ts";
 import { canonicalIp } from "../transform/canonical-ip.ts";
 import { masksUnderEveryKey } from "../transform/mask.ts";
 import { UsageError } from "./cli-error.ts";

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { type Env, type Flags, loadDatabaseUrl, loadMaskConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
-import { inTransaction, withDatabase } from "../sink/database.ts";
+import { withDatabase } from "../sink/database.ts";
 import {
   type BodyField,
   COUNT_OTHER_KEY_ROWS,
@@ -12,6 +12,7 @@ import {
   STALE_LOGIN_VALUES,
   STALE_REJECT_VALUES,
 } from "../sink/sql/privacy.ts";
+import { inTransaction } from "../sink/transaction.ts";
 import { createMasker, type Masker } from "../transform/mask.ts";
 import type { KeyRing } from "../transform/mask-key.ts";
 import { reveal } from "../transform/reveal.ts";
@@ -36,7 +37,7 @@ const PASSES: Pass[] = (["masked_ip", "masked_device_id"] as MaskedColumn[]).fla
 
 /** Re-masks one table column in pages: open with whichever loaded key made it, seal with the current key. */
 async function rekeyPass(
-  client: pg.Client,
+  client: pg.PoolClient,
   pass: Pass,
   keys: KeyRing,
   masker: Masker,

@@ -14,6 +14,7 @@ import {
 } from "./sql/create-schema.ts";
 import { INSERT_LOGINS } from "./sql/insert-logins.ts";
 import { INSERT_REJECTS } from "./sql/insert-rejects.ts";
+import { inTransaction } from "./transaction.ts";
 
 export interface PgSinkOptions {
   readonly databaseUrl: string;
@@ -76,12 +77,12 @@ export class PgSink implements RowSink {
   }
 
   /**
-   * Runs `work` on a pooled connection. node-postgres emits "error" on a checked-out client whose connection
+   * Runs `work` on a pooled connection (the sink's own writes, and the administrative commands). node-postgres emits "error" on a checked-out client whose connection
    * drops between queries, and an unheard "error" event kills the process; the same failure also reaches the
    * pending or next query, so the listener only notes it. A client that lost its connection, or failed other
    * than by a server-reported error (which leaves it usable), is destroyed instead of returned to the pool.
    */
-  async #withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async withConnection<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let lost: Error | undefined;
     const onError = (error: Error) => {
@@ -102,9 +103,8 @@ export class PgSink implements RowSink {
 
   async ensureSchema(): Promise<void> {
     try {
-      await this.#withClient(async (client) => {
-        try {
-          await client.query("BEGIN");
+      await this.withConnection((client) =>
+        inTransaction(client, async () => {
           await client.query(LOCK_SCHEMA);
           await client.query(CREATE_USER_LOGINS);
           await client.query(CREATE_REJECTS);
@@ -118,12 +118,8 @@ export class PgSink implements RowSink {
               { exitCode: 2 },
             );
           }
-          await client.query("COMMIT");
-        } catch (error) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          throw error;
-        }
-      });
+        }),
+      );
     } catch (error) {
       if (error instanceof SecureLogError) throw error;
       if (classifySinkError(error) === "retry") throw databaseUnreachable(this.#databaseUrl, error);
@@ -156,10 +152,8 @@ export class PgSink implements RowSink {
       if (outcome.kind === "row") rows.push({ id, row: outcome.row });
       else rejects.push({ id, reject: outcome.reject });
     }
-    return this.#withClient(async (client) => {
-      const both = rows.length > 0 && rejects.length > 0;
-      if (both) await client.query("BEGIN");
-      try {
+    return this.withConnection(async (client) => {
+      const insert = async () => {
         const loaded =
           rows.length > 0 ? ((await client.query(INSERT_LOGINS, loginParams(rows))).rowCount ?? 0) : 0;
         const rejected = new Map<RejectReason, number>();
@@ -170,18 +164,15 @@ export class PgSink implements RowSink {
           );
           for (const { reason } of inserted.rows) rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
         }
-        if (both) await client.query("COMMIT");
         let rejectedCount = 0;
         for (const n of rejected.values()) rejectedCount += n;
         return { loaded, rejected, duplicates: outcomes.length - loaded - rejectedCount };
-      } catch (error) {
-        if (both) await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      }
+      };
+      // One statement is atomic on its own; rows and rejections together need a transaction.
+      return rows.length > 0 && rejects.length > 0 ? inTransaction(client, insert) : insert();
     });
   }
 
-  /** Resolves when the database answers a trivial query (readiness). */
   async ping(): Promise<void> {
     await this.#pool.query("SELECT 1");
   }
