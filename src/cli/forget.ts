@@ -15,7 +15,7 @@ import { canonicalIp } from "../transform/canonical-ip.ts";
 import { masksUnderEveryKey } from "../transform/mask.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print } from "./io.ts";
-import { operatorName } from "./privacy-options.ts";
+import { operatorName, reasonOr } from "./privacy-options.ts";
 
 export const FORGET_OPTIONS = {
   ip: { type: "string" },
@@ -60,8 +60,7 @@ export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<
   const mask = loadMaskConfig(flags, env);
   const { field, column, masks } = target(flags, mask);
   const databaseUrl = loadDatabaseUrl(flags, env);
-  const reason =
-    typeof flags.reason === "string" && flags.reason.trim() !== "" ? flags.reason : "erasure request";
+  const reason = reasonOr(flags, "erasure request");
   const keys =
     mask.mode === "sha256" ? "unkeyed sha256" : `keys ${mask.keys.all.map((k) => k.id).join(", ")}`;
   const label = field === "ip" ? "the given ip" : "the given device id";

@@ -1,5 +1,5 @@
 import { userInfo } from "node:os";
-import { RUN_OPTIONS } from "../config.ts";
+import { type Flags, RUN_OPTIONS } from "../config.ts";
 
 /** Options shared by reveal, forget and rekey: where the data is and which keys open it. */
 export const PRIVACY_OPTIONS = {
@@ -14,6 +14,12 @@ export const PRIVACY_OPTIONS = {
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
 } as const;
+
+/** The --reason given, or the command's own label when none was. */
+export function reasonOr(flags: Flags, fallback: string): string {
+  const reason = flags.reason;
+  return typeof reason === "string" && reason.trim() !== "" ? reason : fallback;
+}
 
 /** Who ran the command, for the audit table. */
 export function operatorName(): string {

@@ -17,7 +17,7 @@ import { createMasker, type Masker } from "../transform/mask.ts";
 import type { KeyRing } from "../transform/mask-key.ts";
 import { reveal } from "../transform/reveal.ts";
 import { type CliIo, print } from "./io.ts";
-import { operatorName } from "./privacy-options.ts";
+import { operatorName, reasonOr } from "./privacy-options.ts";
 
 export const REKEY_OPTIONS = { "batch-size": { type: "string" } } as const;
 
@@ -85,8 +85,7 @@ export async function rekeyCommand(flags: Flags, io: CliIo, env: Env): Promise<n
   if (mask.mode === "sha256") throw new ConfigError("nothing to rekey: --mask sha256 uses no key");
   const keys = mask.keys;
   const databaseUrl = loadDatabaseUrl(flags, env);
-  const reason =
-    typeof flags.reason === "string" && flags.reason.trim() !== "" ? flags.reason : "key rotation";
+  const reason = reasonOr(flags, "key rotation");
   return withDatabase(databaseUrl, async (client) => {
     if (mask.mode === "hmac") {
       const other = await client.query<{ n: number }>(COUNT_OTHER_KEY_ROWS, [`${keys.current.id}:%`]);

@@ -132,16 +132,18 @@ export async function executeRun(
       },
     );
     if (stopRequested) pipeline.stop();
+    // Visible messages left, for the metrics gauge and the progress line; undefined when SQS does not answer.
+    const queueDepth = () =>
+      source.inspect().then(
+        (q) => q.visibleMessages,
+        () => undefined,
+      );
     if (config.metricsPort !== undefined) {
       const running = pipeline;
       const registry = createMetrics(events, {
         inFlight: () => running.inFlight,
         awaitingDelete: () => running.awaitingDelete,
-        queueDepth: () =>
-          source.inspect().then(
-            (q) => q.visibleMessages,
-            () => undefined,
-          ),
+        queueDepth,
       });
       health = await startHealthServer(config.metricsHost, config.metricsPort, registry, [
         { name: "sqs", check: () => source.inspect().then(() => undefined) },
@@ -153,11 +155,7 @@ export async function executeRun(
     if (config.untilEmpty && terminal && !config.quiet) {
       stopProgress = startProgress(events, {
         stream: io.stderr,
-        queueDepth: () =>
-          source.inspect().then(
-            (q) => q.visibleMessages,
-            () => undefined,
-          ),
+        queueDepth,
       });
     }
     await pipeline.run();
