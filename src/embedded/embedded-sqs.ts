@@ -1,6 +1,6 @@
 import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
-import { createSqsClient } from "../source/sqs-source.ts";
+import { createSqsClient, inBatchesOfTen } from "../source/sqs-source.ts";
 
 export interface EmbeddedSqs {
   /** http://127.0.0.1:<port> */
@@ -40,8 +40,7 @@ export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
       return `${endpoint}${new URL(result.QueueUrl).pathname}`;
     },
     async send(queueUrl, bodies) {
-      const batches: string[][] = [];
-      for (let i = 0; i < bodies.length; i += 10) batches.push(bodies.slice(i, i + 10));
+      const batches = inBatchesOfTen(bodies);
       for (let i = 0; i < batches.length; i += 16) {
         await Promise.all(
           batches.slice(i, i + 16).map(async (batch) => {

@@ -23,6 +23,13 @@ export interface QueueState {
   readonly visibilityTimeoutSeconds: number;
 }
 
+/** SQS batch calls (send, delete, change visibility) take at most ten entries. */
+export function inBatchesOfTen<T>(items: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  for (let start = 0; start < items.length; start += 10) batches.push(items.slice(start, start + 10));
+  return batches;
+}
+
 export function createSqsClient(config: SqsConfig, options: { maxSockets: number; waitTimeSeconds: number }) {
   return new SQSClient({
     region: config.region,
@@ -113,8 +120,7 @@ export class SqsSource implements MessageSource {
   }
 
   async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
-    const chunks: SourceMessage[][] = [];
-    for (let start = 0; start < messages.length; start += 10) chunks.push(messages.slice(start, start + 10));
+    const chunks = inBatchesOfTen(messages);
     const results = await Promise.all(
       chunks.map((chunk) =>
         this.#client.send(
@@ -140,8 +146,7 @@ export class SqsSource implements MessageSource {
   }
 
   async extend(messages: readonly SourceMessage[], seconds: number): Promise<void> {
-    const chunks: SourceMessage[][] = [];
-    for (let start = 0; start < messages.length; start += 10) chunks.push(messages.slice(start, start + 10));
+    const chunks = inBatchesOfTen(messages);
     await Promise.all(
       chunks.map((chunk) =>
         this.#client.send(
