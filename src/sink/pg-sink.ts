@@ -12,8 +12,7 @@ import {
   CREATE_USER_LOGINS,
   LOCK_SCHEMA,
 } from "./sql/create-schema.ts";
-import { INSERT_LOGINS } from "./sql/insert-logins.ts";
-import { INSERT_REJECTS } from "./sql/insert-rejects.ts";
+import { INSERT_NEW_OUTCOMES, INSERT_OUTCOMES } from "./sql/insert-outcomes.ts";
 import { inTransaction } from "./transaction.ts";
 
 export interface PgSinkOptions {
@@ -24,6 +23,9 @@ export interface PgSinkOptions {
   /** Called with errors of idle connections (a restarted server); without a listener they would crash the process. */
   readonly onIdleError?: (error: Error) => void;
 }
+
+/** SQLSTATE unique_violation: a MessageId already in the ledger. */
+const UNIQUE_VIOLATION = "23505";
 
 function loginParams(rows: readonly { id: string; row: LoginRow }[]): unknown[] {
   const columns: unknown[][] = [[], [], [], [], [], [], [], []];
@@ -56,9 +58,9 @@ function rejectParams(rejects: readonly { id: string; reject: RejectRecord }[]):
 }
 
 /**
- * Writes a batch of outcomes in one transaction: the rows (one unnest INSERT), the rejections (another), and
- * their MessageIds in the ledger. A batch with only rows or only rejections is a single statement, which is
- * atomic without BEGIN/COMMIT and saves two round trips.
+ * Writes a batch of outcomes, the rows, the rejections and their MessageIds in the ledger, as one statement:
+ * one round trip, atomic without BEGIN/COMMIT. A batch holding a redelivered message takes a second statement,
+ * the ledger-checked one (sql/insert-outcomes.ts).
  */
 export class PgSink implements RowSink {
   readonly #pool: pg.Pool;
@@ -152,24 +154,28 @@ export class PgSink implements RowSink {
       if (outcome.kind === "row") rows.push({ id, row: outcome.row });
       else rejects.push({ id, reject: outcome.reject });
     }
+    const params = [...loginParams(rows), ...rejectParams(rejects)];
     return this.withConnection(async (client) => {
-      const insert = async () => {
-        const loaded =
-          rows.length > 0 ? ((await client.query(INSERT_LOGINS, loginParams(rows))).rowCount ?? 0) : 0;
+      try {
+        await client.query(INSERT_NEW_OUTCOMES, params);
         const rejected = new Map<RejectReason, number>();
-        if (rejects.length > 0) {
-          const inserted = await client.query<{ reason: RejectReason }>(
-            INSERT_REJECTS,
-            rejectParams(rejects),
-          );
-          for (const { reason } of inserted.rows) rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
+        for (const { reject } of rejects) rejected.set(reject.reason, (rejected.get(reject.reason) ?? 0) + 1);
+        return { loaded: rows.length, rejected, duplicates: outcomes.length - rows.length - rejects.length };
+      } catch (error) {
+        if (errorCode(error) !== UNIQUE_VIOLATION) throw error;
+      }
+      const result = await client.query<{ reason: RejectReason | null; n: number }>(INSERT_OUTCOMES, params);
+      let loaded = 0;
+      let rejectedCount = 0;
+      const rejected = new Map<RejectReason, number>();
+      for (const { reason, n } of result.rows) {
+        if (reason === null) loaded = n;
+        else {
+          rejected.set(reason, n);
+          rejectedCount += n;
         }
-        let rejectedCount = 0;
-        for (const n of rejected.values()) rejectedCount += n;
-        return { loaded, rejected, duplicates: outcomes.length - loaded - rejectedCount };
-      };
-      // One statement is atomic on its own; rows and rejections together need a transaction.
-      return rows.length > 0 && rejects.length > 0 ? inTransaction(client, insert) : insert();
+      }
+      return { loaded, rejected, duplicates: outcomes.length - loaded - rejectedCount };
     });
   }
 
