@@ -7,10 +7,9 @@ import { startProgress } from "../ops/progress.ts";
 import { RunSummary } from "../ops/summary.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
+import { WriterThread } from "../pipeline/writer-thread.ts";
 import { PgSink } from "../sink/pg-sink.ts";
 import { SqsSource } from "../source/sqs-source.ts";
-import { createMasker } from "../transform/mask.ts";
-import { createTransformer, rejectRecord } from "../transform/transform.ts";
 import { type CliIo, print } from "./io.ts";
 
 export const SHA256_WARNING =
@@ -21,7 +20,7 @@ export const SHA256_WARNING =
 const SIGNAL_ECHO_MS = 250;
 
 export interface RunTuning {
-  /** Concurrent database transactions (the pool holds one more for schema work). */
+  /** Concurrent database transactions, in the writer thread's pool. */
   readonly writers: number;
 }
 
@@ -40,10 +39,12 @@ export async function executeRun(
   const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr, terminal);
   if (config.mask.mode === "sha256") print(io.stderr, SHA256_WARNING);
 
+  const onIdleError = (message: string) => logger.warn(`idle database connection failed: ${message}`);
+  // Schema checks and /readyz; the rows go through the writer thread's own connections.
   const sink = new PgSink({
     databaseUrl: config.databaseUrl,
-    poolSize: tuning.writers,
-    onIdleError: (error) => logger.warn(`idle database connection failed: ${error.message}`),
+    poolSize: 1,
+    onIdleError: (error) => onIdleError(error.message),
   });
   const source = new SqsSource(config.sqs, {
     waitTimeSeconds: config.waitTimeSeconds,
@@ -53,7 +54,7 @@ export async function executeRun(
   const events = createPipelineEvents();
   const summary = new RunSummary(events);
   logPipelineEvents(events, logger);
-  const masker = createMasker(config.mask);
+  let writer: WriterThread | undefined;
   let pipeline: Pipeline | undefined;
   let stopRequested = false;
   let shutdownTimer: NodeJS.Timeout | undefined;
@@ -109,16 +110,28 @@ export async function executeRun(
       },
       "consuming",
     );
+    writer = new WriterThread(
+      {
+        databaseUrl: config.databaseUrl,
+        poolSize: tuning.writers,
+        mask: config.mask,
+        appVersion: config.appVersion,
+        sqs: config.sqs,
+        maxSockets: config.concurrency + 8,
+      },
+      onIdleError,
+    );
+    const thread = writer;
     pipeline = new Pipeline(
       {
-        source,
-        sink,
-        transform: createTransformer(masker, config.appVersion),
-        reject: (message, reason) => ({
-          kind: "reject",
-          message,
-          reject: rejectRecord(message, reason, masker),
-        }),
+        // Receives here, deletes from the writer thread (see WriterThread).
+        source: {
+          receive: (signal) => source.receive(signal),
+          delete: (messages) => thread.delete(messages),
+          extend: (messages, seconds) => source.extend(messages, seconds),
+          pending: () => source.pending(),
+        },
+        writer,
         events,
       },
       {
@@ -168,6 +181,7 @@ export async function executeRun(
     summary.finish();
     if (started) print(io.stdout, summary.format());
     source.close();
+    await writer?.close();
     await sink.close();
   }
   return summary;

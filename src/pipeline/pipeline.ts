@@ -1,9 +1,9 @@
 import { coerceError, SecureLogError } from "../errors.ts";
-import { type RowSink, SinkError } from "../sink/row-sink.ts";
+import { SinkError } from "../sink/row-sink.ts";
 import type { MessageSource, SourceMessage } from "../source/message.ts";
-import type { Outcome, Transformer } from "../transform/transform.ts";
 import type { RejectReason } from "../transform/validate.ts";
 import { backoffMs, Notifier, sleep } from "./backoff.ts";
+import type { BatchWriter } from "./batch-writer.ts";
 import type { PipelineEvents } from "./events.ts";
 import { VisibilityHeartbeat } from "./heartbeat.ts";
 
@@ -26,10 +26,8 @@ export interface PipelineOptions {
 
 export interface PipelineDeps {
   readonly source: MessageSource;
-  readonly sink: RowSink;
-  readonly transform: Transformer;
-  /** Builds the rejection that replaces a message whose row the sink refused. */
-  readonly reject: (message: SourceMessage, reason: RejectReason) => Outcome;
+  /** Transforms and commits batches (in a worker thread when run from the CLI). */
+  readonly writer: BatchWriter;
   readonly events: PipelineEvents;
 }
 
@@ -49,8 +47,9 @@ function oldestSent(messages: readonly SourceMessage[]): number | undefined {
  * process killed), the message is still on the queue and comes back after its visibility timeout; the
  * ledger makes a second delivery of an already-committed message a no-op.
  *
- * Pollers put transformed messages in a shared buffer; writers take up to batchSize at a time. Under load
- * the buffer fills while a transaction runs, so batches grow by themselves; when idle they stay small and fast.
+ * Pollers put received messages in a shared buffer; writers take up to batchSize at a time and hand them to the
+ * BatchWriter, which transforms and commits them. Under load the buffer fills while a transaction runs, so
+ * batches grow by themselves; when idle they stay small and fast.
  */
 export class Pipeline {
   readonly #deps: PipelineDeps;
@@ -62,7 +61,7 @@ export class Pipeline {
   readonly #work = new Notifier();
   readonly #capacity = new Notifier();
   readonly #acks = new Set<Promise<void>>();
-  #buffer: Outcome[] = [];
+  #buffer: SourceMessage[] = [];
   #inFlight = 0;
   #awaitingDelete = 0;
   #pollersDone = false;
@@ -163,15 +162,7 @@ export class Pipeline {
       this.#heartbeat?.track(messages);
       this.#deps.events.emit("received", messages.length);
       this.#deps.events.emit("receivedBatch", oldestSent(messages));
-      try {
-        for (const message of messages) this.#buffer.push(this.#deps.transform(message));
-      } catch (thrown) {
-        // Transform never throws for bad input (that is a rejection); this is a bug. Stop rather than loop on it.
-        this.#fail(
-          new SecureLogError("internal", `transforming a message failed: ${coerceError(thrown).message}`),
-        );
-        break;
-      }
+      for (const message of messages) this.#buffer.push(message);
       this.#work.notify();
     }
   }
@@ -207,19 +198,23 @@ export class Pipeline {
   }
 
   /** Writes a batch, retrying outages and isolating refused rows. False when the run is over. */
-  async #commit(batch: readonly Outcome[]): Promise<boolean> {
+  async #commit(batch: readonly SourceMessage[], rejectAs?: RejectReason): Promise<boolean> {
     let attempt = 0;
     let failingSince: number | undefined;
     for (;;) {
       const started = performance.now();
       try {
-        const result = await this.#deps.sink.write(batch);
+        const result = await this.#deps.writer.write(batch, rejectAs);
         this.#deps.events.emit("committed", { ...result, durationMs: performance.now() - started });
         return true;
       } catch (thrown) {
         const error = coerceError(thrown);
+        if (error instanceof SecureLogError) {
+          this.#fail(error);
+          return false;
+        }
         const failure = error instanceof SinkError ? error.failure : "fatal";
-        if (failure === "data") return this.#isolate(batch, error as SinkError);
+        if (failure === "data") return this.#isolate(batch, error as SinkError, rejectAs);
         failingSince ??= Date.now();
         if (failure === "fatal" || Date.now() - failingSince >= this.#options.maxRetryTimeMs) {
           this.#fail(
@@ -246,18 +241,21 @@ export class Pipeline {
    * PostgreSQL refused a value somewhere in the batch. Halve until the message responsible is alone, then store
    * it as a rejection, so one bad message never blocks the others (log2(batch) extra transactions).
    */
-  async #isolate(batch: readonly Outcome[], error: SinkError): Promise<boolean> {
-    const only = batch.length === 1 ? batch[0] : undefined;
-    if (only !== undefined) {
-      if (only.kind === "reject") {
-        this.#fail(
-          new SecureLogError("sink_failed", `PostgreSQL refused a rejection record: ${error.message}`),
-        );
-        return false;
-      }
+  async #isolate(
+    batch: readonly SourceMessage[],
+    error: SinkError,
+    rejectAs?: RejectReason,
+  ): Promise<boolean> {
+    if (rejectAs !== undefined) {
+      this.#fail(
+        new SecureLogError("sink_failed", `PostgreSQL refused a rejection record: ${error.message}`),
+      );
+      return false;
+    }
+    if (batch.length === 1) {
       const reason: RejectReason = `sink_refused:${error.code ?? "unknown"}`;
       this.#deps.events.emit("isolated", reason);
-      return this.#commit([this.#deps.reject(only.message, reason)]);
+      return this.#commit(batch, reason);
     }
     const middle = Math.ceil(batch.length / 2);
     return (await this.#commit(batch.slice(0, middle))) && (await this.#commit(batch.slice(middle)));
@@ -267,8 +265,7 @@ export class Pipeline {
    * Deletes committed messages, retrying the entries SQS refused. One that still fails is harmless (it comes
    * back after its visibility timeout and the ledger skips it) but is counted.
    */
-  async #acknowledge(batch: readonly Outcome[]): Promise<void> {
-    const messages = batch.map((outcome) => outcome.message);
+  async #acknowledge(messages: readonly SourceMessage[]): Promise<void> {
     let remaining: readonly SourceMessage[] = messages;
     this.#awaitingDelete += messages.length;
     try {
@@ -290,7 +287,7 @@ export class Pipeline {
       }
     } finally {
       this.#awaitingDelete -= messages.length;
-      this.#inFlight -= batch.length;
+      this.#inFlight -= messages.length;
       this.#heartbeat?.release(messages);
       this.#capacity.notify();
     }

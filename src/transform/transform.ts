@@ -47,6 +47,13 @@ export function rejectRecord(message: SourceMessage, reason: RejectReason, maske
   };
 }
 
+/** Builds the rejection that replaces a message whose row the sink refused. */
+export type Rejecter = (message: SourceMessage, reason: RejectReason) => Outcome;
+
+export function createRejecter(masker: Masker): Rejecter {
+  return (message, reason) => ({ kind: "reject", message, reject: rejectRecord(message, reason, masker) });
+}
+
 /** Validate, mask and convert one message: pure apart from hashing, no I/O. */
 export function createTransformer(masker: Masker, appVersionMode: AppVersionMode): Transformer {
   const validate = createValidator(appVersionMode);

@@ -7,12 +7,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
-import { createTransformer, rejectRecord } from "../../src/transform/transform.ts";
+import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
 import { runCli, startCli, until } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startDatabaseProxy } from "../helpers/proxy.ts";
@@ -221,13 +222,7 @@ describe("fault injection", () => {
     const pipeline = new Pipeline(
       {
         source,
-        sink,
-        transform: leaky,
-        reject: (message, reason) => ({
-          kind: "reject",
-          message,
-          reject: rejectRecord(message, reason, masker),
-        }),
+        writer: new TransformingWriter(sink, leaky, createRejecter(masker)),
         events: pipelineEvents,
       },
       {

@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { RunSummary } from "../../src/ops/summary.ts";
+import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.ts";
 import type { RowSink } from "../../src/sink/row-sink.ts";
 import type { MessageSource } from "../../src/source/message.ts";
 import { createMasker } from "../../src/transform/mask.ts";
-import { createTransformer, rejectRecord } from "../../src/transform/transform.ts";
+import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
 import { MemorySink, MemorySource } from "../helpers/memory.ts";
 
 const masker = createMasker({ mode: "sha256" });
@@ -26,13 +27,7 @@ function pipeline(source: MessageSource, sink: RowSink, options: Partial<Pipelin
   const instance = new Pipeline(
     {
       source,
-      sink,
-      transform: createTransformer(masker, "major"),
-      reject: (message, reason) => ({
-        kind: "reject",
-        message,
-        reject: rejectRecord(message, reason, masker),
-      }),
+      writer: new TransformingWriter(sink, createTransformer(masker, "major"), createRejecter(masker)),
       events,
     },
     { ...OPTIONS, ...options },

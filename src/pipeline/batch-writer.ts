@@ -1,0 +1,51 @@
+import { coerceError, SecureLogError } from "../errors.ts";
+import type { RowSink, WriteResult } from "../sink/row-sink.ts";
+import type { SourceMessage } from "../source/message.ts";
+import type { Outcome, Rejecter, Transformer } from "../transform/transform.ts";
+import type { RejectReason } from "../transform/validate.ts";
+
+/**
+ * The pipeline's write stage: turns received messages into outcomes and commits them, all or nothing. It
+ * throws a SinkError (classified "retry", "data" or "fatal") when the commit fails, and a SecureLogError for a
+ * bug; the pipeline decides what to do with either.
+ */
+export interface BatchWriter {
+  /**
+   * Transforms and commits `messages`. With `rejectAs`, every message is stored as a rejection with that
+   * reason instead (a row PostgreSQL refused, once isolated).
+   */
+  write(messages: readonly SourceMessage[], rejectAs?: RejectReason): Promise<WriteResult>;
+  close(): Promise<void>;
+}
+
+/** The write stage in the calling thread: transform, then one sink write. */
+export class TransformingWriter implements BatchWriter {
+  readonly #sink: RowSink;
+  readonly #transform: Transformer;
+  readonly #reject: Rejecter;
+
+  constructor(sink: RowSink, transform: Transformer, reject: Rejecter) {
+    this.#sink = sink;
+    this.#transform = transform;
+    this.#reject = reject;
+  }
+
+  write(messages: readonly SourceMessage[], rejectAs?: RejectReason): Promise<WriteResult> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = messages.map((message) =>
+        rejectAs === undefined ? this.#transform(message) : this.#reject(message, rejectAs),
+      );
+    } catch (thrown) {
+      // Transform never throws for bad input (that is a rejection); this is a bug. Stop rather than loop on it.
+      return Promise.reject(
+        new SecureLogError("internal", `transforming a message failed: ${coerceError(thrown).message}`),
+      );
+    }
+    return this.#sink.write(outcomes);
+  }
+
+  close(): Promise<void> {
+    return this.#sink.close();
+  }
+}

@@ -1,0 +1,98 @@
+import { Worker } from "node:worker_threads";
+import { SecureLogError } from "../errors.ts";
+import type { WriteResult } from "../sink/row-sink.ts";
+import type { DeleteResult, SourceMessage } from "../source/message.ts";
+import type { RejectReason } from "../transform/validate.ts";
+import type { BatchWriter } from "./batch-writer.ts";
+import { packMessages, packStrings, transferables } from "./wire-batch.ts";
+import { fromWireError, type WriterReply, type WriterRequest, type WriterSetup } from "./writer-protocol.ts";
+
+interface Pending {
+  resolve(reply: WriterReply): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The write stage, and the SQS deletes, in a worker thread. Receiving, transforming, writing and deleting all
+ * cost CPU in one JavaScript thread, and on a busy queue that thread was the limit: the SQS client alone costs
+ * as much per message as everything else. Here the receiving thread only receives and keeps the books, and this
+ * thread transforms, commits and deletes, on another core (docs/benchmarks.md).
+ *
+ * The pipeline still decides everything: it asks for a commit, waits for the answer, and only then asks for the
+ * delete. This class only carries the calls across.
+ */
+export class WriterThread implements BatchWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  readonly #exited: Promise<void>;
+  #seq = 0;
+  #dead: Error | undefined;
+
+  constructor(setup: WriterSetup, onIdleError: (message: string) => void) {
+    this.#worker = new Worker(new URL("./writer-worker.ts", import.meta.url), {
+      workerData: setup,
+      // The thread holds one or two batches at a time; without limits its heap would be sized like the main one.
+      resourceLimits: { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 48 },
+    });
+    this.#worker.on("message", (reply: WriterReply) => {
+      if (reply.type === "idleError") return onIdleError(reply.message);
+      const pending = this.#pending.get(reply.seq);
+      this.#pending.delete(reply.seq);
+      if (reply.type === "failed") pending?.reject(fromWireError(reply.error));
+      else pending?.resolve(reply);
+    });
+    this.#worker.on("error", (error) => this.#die(`the writer thread failed: ${error.message}`));
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once("exit", (code) => {
+        this.#die(`the writer thread exited (code ${code})`);
+        resolve();
+      });
+    });
+  }
+
+  async write(messages: readonly SourceMessage[], rejectAs?: RejectReason): Promise<WriteResult> {
+    const batch = packMessages(messages);
+    const reply = await this.#call(
+      { type: "write", seq: ++this.#seq, batch, ...(rejectAs === undefined ? {} : { rejectAs }) },
+      transferables(batch),
+    );
+    if (reply.type !== "written") throw new SecureLogError("internal", `unexpected reply ${reply.type}`);
+    return reply.result;
+  }
+
+  /** SQS DeleteMessageBatch, sent from the writer thread. */
+  async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
+    const receiptHandles = packStrings(messages.map((m) => m.receiptHandle));
+    const reply = await this.#call(
+      { type: "delete", seq: ++this.#seq, receiptHandles },
+      transferables(receiptHandles),
+    );
+    if (reply.type !== "deleted") throw new SecureLogError("internal", `unexpected reply ${reply.type}`);
+    const failed: SourceMessage[] = [];
+    for (const index of reply.failed) {
+      const message = messages[index];
+      if (message !== undefined) failed.push(message);
+    }
+    return { deleted: reply.deleted, failed };
+  }
+
+  /** Ends the thread once the calls in progress are answered: its connections close, nothing is cut short. */
+  async close(): Promise<void> {
+    if (this.#dead === undefined) this.#worker.postMessage({ type: "close" } satisfies WriterRequest);
+    await this.#exited;
+  }
+
+  #call(request: WriterRequest & { seq: number }, transfer: ArrayBuffer[]): Promise<WriterReply> {
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(request.seq, { resolve, reject });
+      this.#worker.postMessage(request, transfer);
+    });
+  }
+
+  #die(message: string): void {
+    this.#dead ??= new SecureLogError("internal", message);
+    for (const pending of this.#pending.values()) pending.reject(this.#dead);
+    this.#pending.clear();
+  }
+}

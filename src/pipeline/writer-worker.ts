@@ -1,0 +1,82 @@
+// The writer thread (see WriterThread): transforms and commits the batches the pipeline sends, and deletes the
+// messages it is told to, one reply per request.
+import { parentPort, workerData } from "node:worker_threads";
+import { PgSink } from "../sink/pg-sink.ts";
+import { SqsSource } from "../source/sqs-source.ts";
+import { createMasker } from "../transform/mask.ts";
+import { createRejecter, createTransformer } from "../transform/transform.ts";
+import { TransformingWriter } from "./batch-writer.ts";
+import { unpackMessages, unpackStrings } from "./wire-batch.ts";
+import { toWireError, type WriterReply, type WriterRequest, type WriterSetup } from "./writer-protocol.ts";
+
+if (parentPort === null) throw new Error("writer-worker.ts runs only as a worker thread");
+const port = parentPort;
+const setup = workerData as WriterSetup;
+const reply = (message: WriterReply) => port.postMessage(message);
+const masker = createMasker(setup.mask);
+const writer = new TransformingWriter(
+  new PgSink({
+    databaseUrl: setup.databaseUrl,
+    poolSize: setup.poolSize,
+    onIdleError: (error) => reply({ type: "idleError", message: error.message }),
+  }),
+  createTransformer(masker, setup.appVersion),
+  createRejecter(masker),
+);
+const source = new SqsSource(setup.sqs, {
+  waitTimeSeconds: 0,
+  visibilityTimeoutSeconds: undefined,
+  maxSockets: setup.maxSockets,
+});
+let busy = 0;
+let closing = false;
+
+function settle(seq: number, work: Promise<WriterReply>): void {
+  busy++;
+  work
+    .catch((error: unknown): WriterReply => ({ type: "failed", seq, error: toWireError(error) }))
+    .then((message) => {
+      reply(message);
+      if (--busy === 0 && closing) void close();
+    });
+}
+
+async function close(): Promise<void> {
+  source.close();
+  await writer.close().catch(() => undefined);
+  port.close();
+}
+
+port.on("message", (request: WriterRequest) => {
+  if (request.type === "close") {
+    closing = true;
+    if (busy === 0) void close();
+  } else if (request.type === "write") {
+    const messages = unpackMessages(request.batch);
+    settle(
+      request.seq,
+      writer
+        .write(messages, request.rejectAs)
+        .then((result) => ({ type: "written", seq: request.seq, result })),
+    );
+  } else {
+    // Deleting needs only the receipt handles; the index in the request stands in for the message.
+    const messages = unpackStrings(request.receiptHandles).map((receiptHandle, index) => ({
+      id: String(index),
+      receiptHandle,
+      body: "",
+      sentTimestampMs: undefined,
+      receiveCount: 1,
+      receivedAt: new Date(0),
+    }));
+    settle(
+      request.seq,
+      source.delete(messages).then(({ deleted, failed }) => ({
+        type: "deleted",
+        seq: request.seq,
+        deleted,
+        failed: failed.map((m) => Number(m.id)),
+      })),
+    );
+  }
+});
