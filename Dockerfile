@@ -7,6 +7,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-slim
 ENV NODE_ENV=production
+# As in bin/securelog.mjs: fewer glibc malloc arenas for SecureLog's two threads.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
@@ -18,5 +20,5 @@ RUN mkdir -p /var/lib/securelog && chown node:node /var/lib/securelog
 USER node
 EXPOSE 9464
 # The same V8 memory flags as bin/securelog.mjs (docs/reliability.md).
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "src/cli/entry.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "--no-concurrent-recompilation", "src/cli/entry.ts"]
 CMD ["run"]

@@ -1,18 +1,25 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=160
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --max-old-space-size=160 --no-concurrent-recompilation
 // Launcher, deliberately plain JavaScript so that any Node can start it. SecureLog is TypeScript run by Node's
 // own type stripping (Node >= 22.18); when the `node` on PATH is older, re-run under the Node 24 that
 // `npm install` put in node_modules (the `node` devDependency), so `npx securelog` needs no build step.
 //
 // The V8 flags above (repeated in V8_FLAGS for the re-run) bound memory: by default V8 lets the young
 // generation and the old heap grow to hundreds of megabytes at high allocation rates before collecting. With
-// them a 200,000-message backlog drains with a peak RSS of about 140 MiB instead of 330 MiB, for a few percent
-// of throughput (docs/reliability.md). The live data is small: at most --max-in-flight messages.
+// them a 200,000-message backlog drains with a bounded peak RSS instead of 330 MiB, for a few percent of
+// throughput (docs/reliability.md). The live data is small: at most --max-in-flight messages. SecureLog runs
+// two JavaScript threads (the writer thread, docs/design.md); optimizing compiles on V8's background threads
+// and glibc's per-thread malloc arenas added about 30 MiB between them, hence --no-concurrent-recompilation and
+// MALLOC_ARENA_MAX=2 (the same throughput, measured in docs/benchmarks.md).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const V8_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=160"];
+export const V8_FLAGS = [
+  "--max-semi-space-size=4",
+  "--max-old-space-size=160",
+  "--no-concurrent-recompilation",
+];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = join(root, "src", "cli", "entry.ts");
 const [major, minor] = process.versions.node.split(".").map(Number);
@@ -32,6 +39,7 @@ if (stripsTypes) {
   // child ends itself the same way (src/cli/entry.ts), instead of running on as an orphan.
   const child = spawn(pinned, [...V8_FLAGS, entry, ...process.argv.slice(2)], {
     stdio: ["inherit", "inherit", "inherit", "ipc"],
+    env: { MALLOC_ARENA_MAX: "2", ...process.env },
   });
   // Ctrl-C reaches the child through the terminal's process group; a SIGTERM sent to us alone is passed on.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));

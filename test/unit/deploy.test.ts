@@ -37,7 +37,8 @@ describe("deployment files", () => {
     assert.match(finalStage, /^FROM node:24-slim$/m);
     assert.match(finalStage, /^USER node$/m);
     assert.match(dockerfile, /npm ci --omit=dev/);
-    const launcherFlags = /^#!\/usr\/bin\/env -S node (.*)$/m
+    assert.match(dockerfile, /^ENV MALLOC_ARENA_MAX=2$/m, "same malloc setting as the launcher");
+    const launcherFlags = /^#!\/usr\/bin\/env -S MALLOC_ARENA_MAX=2 node (.*)$/m
       .exec(read("bin/securelog.mjs"))?.[1]
       ?.split(" ");
     assert.deepEqual(args.slice(0, launcherFlags?.length), launcherFlags, "same V8 flags as the launcher");
