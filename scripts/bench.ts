@@ -1,13 +1,14 @@
 // npm run bench: SecureLog against the queue's own ceiling, and the sink alone. See docs/benchmarks.md.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { CreateQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import pg from "pg";
 import { generateEvents } from "../src/embedded/sample-events.ts";
 import { PgSink } from "../src/sink/pg-sink.ts";
-import { createSqsClient, SqsSource } from "../src/source/sqs-source.ts";
+import { createSqsClient } from "../src/source/sqs-source.ts";
 import { createMasker } from "../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../src/transform/mask-key.ts";
 import { createTransformer } from "../src/transform/transform.ts";
@@ -18,6 +19,10 @@ const POLLERS = 4; // SecureLog's default --concurrency: the ceiling is measured
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const BIN = fileURLToPath(new URL("../bin/securelog.mjs", import.meta.url));
 const KEY = generateKeyText();
+/** The V8 flags `securelog` starts with, read from its shebang (importing the launcher would run it). */
+const V8_FLAGS = (readFileSync(BIN, "utf8").split("\n")[0] ?? "")
+  .split(" ")
+  .filter((arg) => arg.startsWith("--"));
 /** Extra `securelog run` flags for experiments, e.g. BENCH_ARGS="--max-in-flight 5000"; defaults are measured without. */
 const EXTRA_ARGS = (process.env.BENCH_ARGS ?? "").split(" ").filter((arg) => arg !== "");
 const bodies = generateEvents(N, { seed: 2024 }).map((e) => e.body);
@@ -80,31 +85,27 @@ async function freshDatabase(name: string): Promise<string> {
   return url.href;
 }
 
-/** (a) The ceiling: receive + batch delete only, the same poller code and count as SecureLog, no processing. */
+/** (a) The ceiling, in a process of its own started like `securelog run` (scripts/bench-ceiling.ts). */
 async function ceiling(round: number): Promise<number> {
   const queueUrl = await filledQueue(`ceiling-${round}`);
-  const source = new SqsSource(sqsConfig(queueUrl), {
-    waitTimeSeconds: 1,
-    visibilityTimeoutSeconds: 60,
-    maxSockets: 16,
-  });
-  let first = 0;
-  let last = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: POLLERS }, async () => {
-      for (;;) {
-        const messages = await source.receive(new AbortController().signal);
-        if (messages.length === 0) return;
-        first ||= performance.now();
-        await source.delete(messages);
-        done += messages.length;
-        last = performance.now();
-      }
-    }),
+  const child = spawn(
+    process.execPath,
+    [
+      ...V8_FLAGS,
+      fileURLToPath(new URL("./bench-ceiling.ts", import.meta.url)),
+      queueUrl,
+      sqs.endpoint,
+      String(POLLERS),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
   );
-  source.close();
-  return done / ((last - first) / 1000);
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  await once(child, "close");
+  const { perSecond } = JSON.parse(out) as { perSecond: number };
+  return perSecond;
 }
 
 /** Rows committed per second, from the ledger, between the first and the last commit. */
@@ -229,7 +230,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   );
 }
 const scaling: Record<string, number> = {};
-for (const processes of [1, 2, 4])
+// BENCH_SCALING=0 skips the scaling runs (quicker while experimenting).
+for (const processes of process.env.BENCH_SCALING === "0" ? [] : [1, 2, 4])
   scaling[processes] = (await endToEnd(`scale-${processes}`, processes)).rate;
 
 const summary = {
