@@ -29,15 +29,15 @@ export class WriterThread implements BatchWriter {
   #dead: Error | undefined;
 
   constructor(setup: WriterSetup, onIdleError: (message: string) => void) {
-    this.#worker = new Worker(new URL("./writer-worker.ts", import.meta.url), {
-      workerData: setup,
-      // The thread holds one or two batches at a time; without limits its heap would be sized like the main one.
-      resourceLimits: { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 48 },
-    });
+    this.#worker = new Worker(new URL("./writer-worker.ts", import.meta.url), { workerData: setup });
+    // Held only while a call is waiting for its answer (see #call), so a thread nobody closed never keeps the
+    // process alive on its own.
+    this.#worker.unref();
     this.#worker.on("message", (reply: WriterReply) => {
       if (reply.type === "idleError") return onIdleError(reply.message);
       const pending = this.#pending.get(reply.seq);
       this.#pending.delete(reply.seq);
+      if (this.#pending.size === 0) this.#worker.unref();
       if (reply.type === "failed") pending?.reject(fromWireError(reply.error));
       else pending?.resolve(reply);
     });
@@ -78,13 +78,17 @@ export class WriterThread implements BatchWriter {
 
   /** Ends the thread once the calls in progress are answered: its connections close, nothing is cut short. */
   async close(): Promise<void> {
-    if (this.#dead === undefined) this.#worker.postMessage({ type: "close" } satisfies WriterRequest);
+    if (this.#dead === undefined) {
+      this.#worker.ref();
+      this.#worker.postMessage({ type: "close" } satisfies WriterRequest);
+    }
     await this.#exited;
   }
 
   #call(request: WriterRequest & { seq: number }, transfer: ArrayBuffer[]): Promise<WriterReply> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(request.seq, { resolve, reject });
       this.#worker.postMessage(request, transfer);
     });

@@ -304,7 +304,7 @@ describe("fault injection", () => {
     assert.equal(Number(afterRun?.n) - Number(before?.n), 6);
   });
 
-  it("a 200,000-message backlog drains with peak memory under 200 MiB", async () => {
+  it("a 200,000-message backlog drains with peak memory under 200 MB", async () => {
     const { db, queueUrl, events } = await backlog("backlog", 200_000, 77);
     const result = await runCli([...DRAIN, "--queue-url", queueUrl, "--database-url", db.url], KEY, {
       timeoutMs: 300_000,
@@ -315,7 +315,8 @@ describe("fault injection", () => {
     process.stdout.write(
       `# 200k backlog: peak RSS ${peak} MiB, ${stat(result.stdout, "messages/s")} messages/s\n`,
     );
-    assert.ok(peak > 0 && peak < 200, `peak RSS ${peak} MiB`);
+    // The requirement is 200 MB, that is 190.7 MiB.
+    assert.ok(peak > 0 && peak < 190, `peak RSS ${peak} MiB`);
     await db.drop();
   });
 });

@@ -84,7 +84,7 @@ for (const backend of BACKENDS) {
     after(async () => {
       await client?.end();
       await sink?.close();
-      await stop?.(passed < 4);
+      await stop?.(passed < 5);
     });
 
     it("creates user_logins with exactly the destination's columns", async () => {
@@ -123,6 +123,28 @@ for (const backend of BACKENDS) {
       assert.equal(await count("user_logins_rejects"), 200 - rows);
       const dates = await client.query("SELECT DISTINCT create_date::text AS d FROM user_logins");
       assert.deepEqual(dates.rows, [{ d: "2026-02-03" }]);
+      passed++;
+    });
+
+    it("loads only the new messages of a batch that also holds committed ones, rows and rejections alike", async () => {
+      const committed = outcomes(40, "m").slice(0, 20);
+      await sink.write(committed);
+      const batch = outcomes(40, "m"); // the same 20, then 20 new ones
+      const fresh = batch.slice(20);
+      const freshRows = fresh.filter((o) => o.kind === "row").length;
+      assert.ok(freshRows > 0 && freshRows < 20, "the new half holds rows and rejections");
+      const before = [await count("user_logins"), await count("user_logins_rejects")];
+      const result = await sink.write(batch);
+      assert.equal(result.loaded, freshRows);
+      assert.equal(
+        [...result.rejected.values()].reduce((a, b) => a + b, 0),
+        20 - freshRows,
+      );
+      assert.equal(result.duplicates, 20);
+      assert.deepEqual(
+        [await count("user_logins"), await count("user_logins_rejects")],
+        [(before[0] ?? 0) + freshRows, (before[1] ?? 0) + 20 - freshRows],
+      );
       passed++;
     });
 
