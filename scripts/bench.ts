@@ -86,8 +86,8 @@ async function freshDatabase(name: string): Promise<string> {
 }
 
 /** (a) The ceiling, in a process of its own started like `securelog run` (scripts/bench-ceiling.ts). */
-async function ceiling(round: number): Promise<number> {
-  const queueUrl = await filledQueue(`ceiling-${round}`);
+async function ceiling(name: string, split = false): Promise<number> {
+  const queueUrl = await filledQueue(name);
   const child = spawn(
     process.execPath,
     [
@@ -96,6 +96,7 @@ async function ceiling(round: number): Promise<number> {
       queueUrl,
       sqs.endpoint,
       String(POLLERS),
+      ...(split ? ["split"] : []),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -209,15 +210,17 @@ async function sinkAlone(round: number): Promise<number> {
 
 const results = {
   ceiling: [] as number[],
+  splitCeiling: [] as number[],
   endToEnd: [] as number[],
   sink: [] as number[],
   peakRssMb: [] as number[],
 };
 for (let round = 1; round <= ROUNDS; round++) {
   // Alternate the order so that drift on a shared machine does not favour one measurement.
-  const order = round % 2 === 1 ? ["a", "b", "c"] : ["c", "b", "a"];
+  const order = round % 2 === 1 ? ["a", "a2", "b", "c"] : ["c", "b", "a2", "a"];
   for (const step of order) {
-    if (step === "a") results.ceiling.push(await ceiling(round));
+    if (step === "a") results.ceiling.push(await ceiling(`ceiling-${round}`));
+    if (step === "a2") results.splitCeiling.push(await ceiling(`split-ceiling-${round}`, true));
     if (step === "b") {
       const { rate, peakRssMb } = await endToEnd(`e2e-${round}`, 1);
       results.endToEnd.push(rate);
@@ -226,7 +229,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     if (step === "c") results.sink.push(await sinkAlone(round));
   }
   process.stdout.write(
-    `round ${round}: ceiling ${Math.round(results.ceiling.at(-1) ?? 0)}, securelog ${Math.round(results.endToEnd.at(-1) ?? 0)}, sink ${Math.round(results.sink.at(-1) ?? 0)}\n`,
+    `round ${round}: ceiling ${Math.round(results.ceiling.at(-1) ?? 0)}, two-thread ceiling ${Math.round(results.splitCeiling.at(-1) ?? 0)}, securelog ${Math.round(results.endToEnd.at(-1) ?? 0)}, sink ${Math.round(results.sink.at(-1) ?? 0)}\n`,
   );
 }
 const scaling: Record<string, number> = {};
@@ -242,6 +245,8 @@ const summary = {
   ceilingPerSecond: Math.round(median(results.ceiling)),
   securelogPerSecond: Math.round(median(results.endToEnd)),
   ratio: Number((median(results.endToEnd) / median(results.ceiling)).toFixed(3)),
+  splitCeilingPerSecond: Math.round(median(results.splitCeiling)),
+  ratioToSplitCeiling: Number((median(results.endToEnd) / median(results.splitCeiling)).toFixed(3)),
   sinkRowsPerSecond: Math.round(median(results.sink)),
   peakRssMb: Math.max(...results.peakRssMb),
   scalingPerSecond: Object.fromEntries(Object.entries(scaling).map(([k, v]) => [k, Math.round(v)])),
@@ -252,8 +257,13 @@ const table = [
   ["(b) securelog run --until-empty", `${summary.securelogPerSecond} msg/s`],
   ["    ratio (b)/(a)", `${summary.ratio}`],
   ["    peak RSS of (b)", `${summary.peakRssMb} MiB`],
+  ["(a2) ceiling, pipelined like SecureLog", `${summary.splitCeilingPerSecond} msg/s`],
+  ["    ratio (b)/(a2)", `${summary.ratioToSplitCeiling}`],
   ["(c) sink alone (PgSink from memory)", `${summary.sinkRowsPerSecond} rows/s`],
-  ...Object.entries(summary.scalingPerSecond).map(([p, v]) => [`scaling: ${p} process(es)`, `${v} msg/s`]),
+  ...Object.entries(summary.scalingPerSecond).map(([p, v]) => [
+    `scaling: ${p} process(es)`,
+    `${v} msg/s (${(v / summary.ceilingPerSecond).toFixed(2)} of (a))`,
+  ]),
 ];
 process.stdout.write(`\nmedians of ${ROUNDS} rounds, ${N} messages each\n`);
 for (const [label, value] of table) process.stdout.write(`  ${String(label).padEnd(44)} ${value}\n`);
