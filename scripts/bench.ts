@@ -12,6 +12,7 @@ import { createSqsClient } from "../src/source/sqs-source.ts";
 import { createMasker } from "../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../src/transform/mask-key.ts";
 import { createTransformer } from "../src/transform/transform.ts";
+import { transformCosts } from "./bench-costs.ts";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -208,6 +209,7 @@ async function sinkAlone(round: number): Promise<number> {
   return rate;
 }
 
+const costs = transformCosts(bodies, KEY);
 const results = {
   ceiling: [] as number[],
   splitCeiling: [] as number[],
@@ -250,6 +252,9 @@ const summary = {
   sinkRowsPerSecond: Math.round(median(results.sink)),
   peakRssMb: Math.max(...results.peakRssMb),
   scalingPerSecond: Object.fromEntries(Object.entries(scaling).map(([k, v]) => [k, Math.round(v)])),
+  microsecondsPerMessage: Object.fromEntries(
+    Object.entries(costs).map(([k, v]) => [k, Number(v.toFixed(2))]),
+  ),
   raw: results,
 };
 const table = [
@@ -267,6 +272,15 @@ const table = [
 ];
 process.stdout.write(`\nmedians of ${ROUNDS} rounds, ${N} messages each\n`);
 for (const [label, value] of table) process.stdout.write(`  ${String(label).padEnd(44)} ${value}\n`);
+process.stdout.write("\nCPU per message, transform steps in isolation (µs)\n");
+for (const [label, value] of [
+  ["JSON.parse", costs.jsonParse],
+  ["validation (zod shape + rules, includes the parse)", costs.validation],
+  ["masking (HMAC of ip and of device_id)", costs.masking],
+  ["masking + validation (budget 5)", costs.maskingAndValidation],
+  ["whole transform (also create_date, rejections)", costs.wholeTransform],
+] as const)
+  process.stdout.write(`  ${label.padEnd(52)} ${value.toFixed(2)}\n`);
 mkdirSync(new URL("../bench-results/", import.meta.url), { recursive: true });
 const file = new URL(`../bench-results/bench-${summary.date.replaceAll(":", "-")}.json`, import.meta.url);
 writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
