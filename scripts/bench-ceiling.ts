@@ -49,7 +49,7 @@ if (isMainThread) {
   let inFlight = 0;
   const deletes = new Set<Promise<void>>();
   await Promise.all(
-    Array.from({ length: Number(pollers ?? 4) }, async () => {
+    Array.from({ length: Number(pollers ?? 8) }, async () => {
       for (;;) {
         while (split && inFlight >= 2000) await Promise.race(deletes);
         const messages = await source.receive(new AbortController().signal);

@@ -16,7 +16,7 @@ import { transformCosts } from "./bench-costs.ts";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const POLLERS = 4; // SecureLog's default --concurrency: the ceiling is measured with the same pollers
+const POLLERS = 8; // SecureLog's default --concurrency: the ceiling is measured with the same pollers
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const BIN = fileURLToPath(new URL("../bin/securelog.mjs", import.meta.url));
 const KEY = generateKeyText();
@@ -258,7 +258,7 @@ const summary = {
   raw: results,
 };
 const table = [
-  ["(a) ceiling: receive + delete, 4 pollers", `${summary.ceilingPerSecond} msg/s`],
+  [`(a) ceiling: receive + delete, ${POLLERS} pollers`, `${summary.ceilingPerSecond} msg/s`],
   ["(b) securelog run --until-empty", `${summary.securelogPerSecond} msg/s`],
   ["    ratio (b)/(a)", `${summary.ratio}`],
   ["    peak RSS of (b)", `${summary.peakRssMb} MiB`],

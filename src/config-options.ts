@@ -70,7 +70,7 @@ export const RUN_OPTIONS = {
     type: "string",
     env: ["SECURELOG_CONCURRENCY"],
     valueName: "N",
-    defaultText: "4",
+    defaultText: "8",
     description: "Number of concurrent SQS pollers (each receives up to 10 messages at a time).",
   },
   "wait-time": {

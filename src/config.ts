@@ -271,7 +271,7 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     databaseUrl: loadDatabaseUrl(flags, env),
     mask: loadMaskConfig(flags, env),
     appVersion: choice("app-version", flags, env, ["major", "packed"], "major"),
-    concurrency: integer("concurrency", flags, env, 4, 1, 64),
+    concurrency: integer("concurrency", flags, env, 8, 1, 64),
     waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 2 : 20, 0, 20),
     visibilityTimeoutSeconds:
       raw("visibility-timeout", flags, env) === undefined

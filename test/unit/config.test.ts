@@ -27,7 +27,7 @@ describe("run configuration", () => {
     assert.deepEqual(config.sqs.credentials, { accessKeyId: "test", secretAccessKey: "test" });
     assert.equal(config.mask.mode, "hmac");
     assert.equal(config.appVersion, "major");
-    assert.equal(config.concurrency, 4);
+    assert.equal(config.concurrency, 8);
     assert.equal(config.waitTimeSeconds, 20);
     assert.ok(Object.isFrozen(config));
   });
