@@ -10,8 +10,10 @@ import { VisibilityHeartbeat } from "./heartbeat.ts";
 export interface PipelineOptions {
   /** Concurrent receive loops. */
   readonly concurrency: number;
-  /** Most outcomes in one sink transaction. */
+  /** Most messages in one sink statement. */
   readonly batchSize: number;
+  /** Most message body bytes in one sink statement (a batch always takes at least one message). */
+  readonly batchBytes: number;
   /** Concurrent sink transactions. */
   readonly writers: number;
   /** Received-but-not-deleted messages at which pollers pause (bounds memory on a large backlog). */
@@ -189,12 +191,26 @@ export class Pipeline {
         await this.#work.wait();
         continue;
       }
-      const batch = this.#buffer.splice(0, this.#options.batchSize);
+      const batch = this.#buffer.splice(0, this.#nextBatchLength());
       if (!(await this.#commit(batch))) return;
       const ack = this.#acknowledge(batch);
       this.#acks.add(ack);
       void ack.finally(() => this.#acks.delete(ack));
     }
+  }
+
+  /** How many buffered messages the next batch takes: up to batchSize messages and batchBytes of bodies. */
+  #nextBatchLength(): number {
+    const { batchSize, batchBytes } = this.#options;
+    let bytes = 0;
+    let length = 0;
+    for (const message of this.#buffer) {
+      if (length >= batchSize) break;
+      bytes += Buffer.byteLength(message.body);
+      if (length > 0 && bytes > batchBytes) break;
+      length++;
+    }
+    return length;
   }
 
   /** Writes a batch, retrying outages and isolating refused rows. False when the run is over. */

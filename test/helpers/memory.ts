@@ -61,6 +61,8 @@ export interface MemorySinkBehaviour {
 /** A sink in memory that keeps what it committed and can be told to fail. */
 export class MemorySink implements RowSink {
   readonly committed = new Map<string, Outcome>();
+  /** The messages of each write, in order. */
+  readonly batches: (readonly Outcome[])[] = [];
   writes = 0;
   #behaviour: MemorySinkBehaviour;
   #failures = 0;
@@ -73,6 +75,7 @@ export class MemorySink implements RowSink {
 
   async write(outcomes: readonly Outcome[]): Promise<WriteResult> {
     this.writes++;
+    this.batches.push(outcomes);
     if (this.#behaviour.delayMs !== undefined)
       await new Promise((r) => setTimeout(r, this.#behaviour.delayMs));
     if (this.#behaviour.down === true || this.#failures < (this.#behaviour.failFirst ?? 0)) {

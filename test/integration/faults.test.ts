@@ -228,6 +228,7 @@ describe("fault injection", () => {
       {
         concurrency: 1,
         batchSize: 10,
+        batchBytes: 4 * 1024 * 1024,
         writers: 1,
         maxInFlight: 100,
         maxRetryTimeMs: 10_000,

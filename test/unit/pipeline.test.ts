@@ -15,6 +15,7 @@ const masker = createMasker({ mode: "sha256" });
 const OPTIONS: PipelineOptions = {
   concurrency: 3,
   batchSize: 25,
+  batchBytes: 4 * 1024 * 1024,
   writers: 2,
   maxInFlight: 100,
   maxRetryTimeMs: 60_000,
@@ -50,6 +51,28 @@ describe("pipeline", () => {
     const counts = summary.counts();
     assert.equal(counts.loaded + counts.rejected, 500);
     assert.equal(counts.deleted, 500);
+  });
+
+  it("cuts batches by body bytes as well as by count, and never below one message", async () => {
+    const sink = new MemorySink({ delayMs: 5 });
+    const all = bodies(300);
+    const source = new MemorySource([...all, "x".repeat(5000)]);
+    const { instance } = pipeline(source, sink, { batchBytes: 1000 });
+    await instance.run();
+    assert.equal(sink.committed.size, 301);
+    const sizes = sink.batches.map((batch) =>
+      batch.reduce((n, o) => n + Buffer.byteLength(o.message.body), 0),
+    );
+    for (const [i, bytes] of sizes.entries())
+      assert.ok(bytes <= 1000 || sink.batches[i]?.length === 1, `batch ${i}: ${bytes} bytes`);
+    assert.ok(
+      sink.batches.some((batch) => batch.length > 1),
+      "small messages still share batches",
+    );
+    assert.ok(
+      sink.batches.some((batch) => batch.length === 1 && batch[0]?.message.body.length === 5000),
+      "a message larger than the cap goes alone",
+    );
   });
 
   it("retries a failing database with backoff and deletes nothing until it commits", async () => {
