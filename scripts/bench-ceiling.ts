@@ -74,16 +74,7 @@ if (isMainThread) {
 } else {
   const source = sourceFor(workerData as Setup);
   parentPort?.on("message", async ({ seq, handles }: { seq: number; handles: string[] }) => {
-    await source.delete(
-      handles.map((receiptHandle) => ({
-        id: "",
-        receiptHandle,
-        body: "",
-        sentTimestampMs: undefined,
-        receiveCount: 1,
-        receivedAt: new Date(0),
-      })),
-    );
+    await source.delete(handles.map((receiptHandle) => ({ receiptHandle })));
     parentPort?.postMessage(seq);
   });
 }

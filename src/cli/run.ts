@@ -46,6 +46,8 @@ export async function executeRun(
   const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr, terminal);
   if (config.mask.mode === "sha256") print(io.stderr, SHA256_WARNING);
 
+  // One socket per poller, plus room for the heartbeat and queue-depth calls; the writer thread's deletes get as many.
+  const maxSockets = config.concurrency + 8;
   const onIdleError = (message: string) => logger.warn(`idle database connection failed: ${message}`);
   // Schema checks and /readyz; the rows go through the writer thread's own connections.
   const sink = new PgSink({
@@ -56,7 +58,7 @@ export async function executeRun(
   const source = new SqsSource(config.sqs, {
     waitTimeSeconds: config.waitTimeSeconds,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
-    maxSockets: config.concurrency + 8,
+    maxSockets,
   });
   const events = createPipelineEvents();
   const summary = new RunSummary(events);
@@ -124,7 +126,7 @@ export async function executeRun(
         mask: config.mask,
         appVersion: config.appVersion,
         sqs: config.sqs,
-        maxSockets: config.concurrency + 8,
+        maxSockets,
       },
       onIdleError,
     );

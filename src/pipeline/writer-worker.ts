@@ -60,22 +60,18 @@ port.on("message", (request: WriterRequest) => {
         .then((result) => ({ type: "written", seq: request.seq, result })),
     );
   } else {
-    // Deleting needs only the receipt handles; the index in the request stands in for the message.
-    const messages = unpackStrings(request.receiptHandles).map((receiptHandle, index) => ({
-      id: String(index),
+    // The index in the request stands in for the message: the main thread maps failures back by it.
+    const handles = unpackStrings(request.receiptHandles).map((receiptHandle, index) => ({
       receiptHandle,
-      body: "",
-      sentTimestampMs: undefined,
-      receiveCount: 1,
-      receivedAt: new Date(0),
+      index,
     }));
     settle(
       request.seq,
-      source.delete(messages).then(({ deleted, failed }) => ({
+      source.delete(handles).then(({ deleted, failed }) => ({
         type: "deleted",
         seq: request.seq,
         deleted,
-        failed: failed.map((m) => Number(m.id)),
+        failed: failed.map((handle) => handle.index),
       })),
     );
   }

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SqsConfig } from "../config.ts";
 import { ORIGINAL_ID_ATTRIBUTE } from "./dlq-replay.ts";
-import type { DeleteResult, MessageSource, SourceMessage } from "./message.ts";
+import type { MessageSource, SourceMessage } from "./message.ts";
 import { sourceError } from "./sqs-errors.ts";
 
 export interface SqsSourceOptions {
@@ -119,7 +119,10 @@ export class SqsSource implements MessageSource {
     return messages;
   }
 
-  async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
+  /** Deletes by receipt handle; anything carrying one will do (the writer thread has nothing else). */
+  async delete<T extends Pick<SourceMessage, "receiptHandle">>(
+    messages: readonly T[],
+  ): Promise<{ readonly deleted: number; readonly failed: T[] }> {
     const chunks = inBatchesOfTen(messages);
     const results = await Promise.all(
       chunks.map((chunk) =>
@@ -134,7 +137,7 @@ export class SqsSource implements MessageSource {
       throw this.error(error);
     });
     let deleted = 0;
-    const failed: SourceMessage[] = [];
+    const failed: T[] = [];
     results.forEach((result, chunkIndex) => {
       deleted += result.Successful?.length ?? 0;
       for (const entry of result.Failed ?? []) {
