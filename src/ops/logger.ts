@@ -95,7 +95,12 @@ export function logPipelineEvents(events: PipelineEvents, logger: Logger): void 
   events.on("extendFailed", (count, reason) => {
     logger.warn({ count }, `could not extend visibility (${reason}); those messages may be delivered again`);
   });
-  events.on("isolated", (reason) => {
-    logger.warn({ reason }, "PostgreSQL refused one message; stored it as a rejection");
+  events.on("isolated", (reason, detail) => {
+    logger.warn(
+      { reason },
+      detail === "full"
+        ? "PostgreSQL refused one message; stored it as a rejection"
+        : "PostgreSQL refused one message's rejection record; stored a minimal one (reason, digest, sizes)",
+    );
   });
 }

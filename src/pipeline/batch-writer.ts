@@ -1,8 +1,14 @@
 import { coerceError, SecureLogError } from "../errors.ts";
 import type { RowSink, WriteResult } from "../sink/row-sink.ts";
 import type { SourceMessage } from "../source/message.ts";
-import type { Outcome, Rejecter, Transformer } from "../transform/transform.ts";
+import type { Outcome, RejectDetail, Rejecter, Transformer } from "../transform/transform.ts";
 import type { RejectReason } from "../transform/validate.ts";
+
+/** Store messages as rejections with this reason, instead of transforming them. */
+export interface Rejection {
+  readonly reason: RejectReason;
+  readonly detail: RejectDetail;
+}
 
 /**
  * The pipeline's write stage: turns received messages into outcomes and commits them, all or nothing. It
@@ -12,9 +18,9 @@ import type { RejectReason } from "../transform/validate.ts";
 export interface BatchWriter {
   /**
    * Transforms and commits `messages`. With `rejectAs`, every message is stored as a rejection with that
-   * reason instead (a row PostgreSQL refused, once isolated).
+   * reason instead (a row, or a full rejection, PostgreSQL refused, once isolated).
    */
-  write(messages: readonly SourceMessage[], rejectAs?: RejectReason): Promise<WriteResult>;
+  write(messages: readonly SourceMessage[], rejectAs?: Rejection): Promise<WriteResult>;
   close(): Promise<void>;
 }
 
@@ -30,11 +36,13 @@ export class TransformingWriter implements BatchWriter {
     this.#reject = reject;
   }
 
-  write(messages: readonly SourceMessage[], rejectAs?: RejectReason): Promise<WriteResult> {
+  write(messages: readonly SourceMessage[], rejectAs?: Rejection): Promise<WriteResult> {
     let outcomes: Outcome[];
     try {
       outcomes = messages.map((message) =>
-        rejectAs === undefined ? this.#transform(message) : this.#reject(message, rejectAs),
+        rejectAs === undefined
+          ? this.#transform(message)
+          : this.#reject(message, rejectAs.reason, rejectAs.detail),
       );
     } catch (thrown) {
       // Transform never throws for bad input (that is a rejection); this is a bug. Stop rather than loop on it.

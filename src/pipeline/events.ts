@@ -22,7 +22,7 @@ export interface PipelineEventMap {
   sinkRetry: [retry: { attempt: number; delayMs: number; error: string }];
   sourceRetry: [retry: { attempt: number; delayMs: number; error: string }];
   /** A row PostgreSQL refused was isolated by splitting its batch and stored as a rejection. */
-  isolated: [reason: RejectReason];
+  isolated: [reason: RejectReason, detail: "full" | "minimal"];
   pollerIdle: [];
   /** The visibility heartbeat kept this many held messages hidden for another timeout. */
   extended: [count: number];

@@ -1,9 +1,8 @@
 import { coerceError, SecureLogError } from "../errors.ts";
 import { SinkError } from "../sink/row-sink.ts";
 import type { MessageSource, SourceMessage } from "../source/message.ts";
-import type { RejectReason } from "../transform/validate.ts";
 import { backoffMs, Notifier, sleep } from "./backoff.ts";
-import type { BatchWriter } from "./batch-writer.ts";
+import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import type { PipelineEvents } from "./events.ts";
 import { VisibilityHeartbeat } from "./heartbeat.ts";
 
@@ -214,7 +213,7 @@ export class Pipeline {
   }
 
   /** Writes a batch, retrying outages and isolating refused rows. False when the run is over. */
-  async #commit(batch: readonly SourceMessage[], rejectAs?: RejectReason): Promise<boolean> {
+  async #commit(batch: readonly SourceMessage[], rejectAs?: Rejection): Promise<boolean> {
     let attempt = 0;
     let failingSince: number | undefined;
     for (;;) {
@@ -222,6 +221,8 @@ export class Pipeline {
       try {
         const result = await this.#deps.writer.write(batch, rejectAs);
         this.#deps.events.emit("committed", { ...result, durationMs: performance.now() - started });
+        // Said only once stored: the rejection itself may still be refused and fall back to a minimal one.
+        if (rejectAs !== undefined) this.#deps.events.emit("isolated", rejectAs.reason, rejectAs.detail);
         return true;
       } catch (thrown) {
         const error = coerceError(thrown);
@@ -255,26 +256,32 @@ export class Pipeline {
 
   /**
    * PostgreSQL refused a value somewhere in the batch. Halve until the message responsible is alone, then store
-   * it as a rejection, so one bad message never blocks the others (log2(batch) extra transactions).
+   * it as a rejection, so one bad message never blocks the others (log2(batch) extra transactions). Should even
+   * its rejection be refused, a minimal one (reason, digest, sizes; no body) is stored instead: nothing inside a
+   * message may stop the pipeline.
    */
-  async #isolate(
-    batch: readonly SourceMessage[],
-    error: SinkError,
-    rejectAs?: RejectReason,
-  ): Promise<boolean> {
-    if (rejectAs !== undefined) {
+  async #isolate(batch: readonly SourceMessage[], error: SinkError, rejectAs?: Rejection): Promise<boolean> {
+    if (batch.length > 1) {
+      const middle = Math.ceil(batch.length / 2);
+      return (
+        (await this.#commit(batch.slice(0, middle), rejectAs)) &&
+        (await this.#commit(batch.slice(middle), rejectAs))
+      );
+    }
+    if (rejectAs?.detail === "minimal") {
       this.#fail(
-        new SecureLogError("sink_failed", `PostgreSQL refused a rejection record: ${error.message}`),
+        new SecureLogError(
+          "sink_failed",
+          `PostgreSQL refused even a minimal rejection record: ${error.message}`,
+        ),
       );
       return false;
     }
-    if (batch.length === 1) {
-      const reason: RejectReason = `sink_refused:${error.code ?? "unknown"}`;
-      this.#deps.events.emit("isolated", reason);
-      return this.#commit(batch, reason);
-    }
-    const middle = Math.ceil(batch.length / 2);
-    return (await this.#commit(batch.slice(0, middle))) && (await this.#commit(batch.slice(middle)));
+    const fallback: Rejection =
+      rejectAs === undefined
+        ? { reason: `sink_refused:${error.code ?? "unknown"}`, detail: "full" }
+        : { reason: rejectAs.reason, detail: "minimal" };
+    return this.#commit(batch, fallback);
   }
 
   /**

@@ -4,7 +4,7 @@
 import type { AppVersionMode, MaskConfig, SqsConfig } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
 import { SinkError, type WriteResult } from "../sink/row-sink.ts";
-import type { RejectReason } from "../transform/validate.ts";
+import type { Rejection } from "./batch-writer.ts";
 import type { PackedStrings, WireBatch } from "./wire-batch.ts";
 
 /** What the writer thread needs to build its transformer, sink and SQS client; cloned into it (KeyObjects clone). */
@@ -24,7 +24,7 @@ export type WriterRequest =
       readonly type: "write";
       readonly seq: number;
       readonly batch: WireBatch;
-      readonly rejectAs?: RejectReason;
+      readonly rejectAs?: Rejection;
     }
   | { readonly type: "delete"; readonly seq: number; readonly receiptHandles: PackedStrings }
   | { readonly type: "close" };

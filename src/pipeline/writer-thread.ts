@@ -2,8 +2,7 @@ import { Worker } from "node:worker_threads";
 import { SecureLogError } from "../errors.ts";
 import type { WriteResult } from "../sink/row-sink.ts";
 import type { DeleteResult, SourceMessage } from "../source/message.ts";
-import type { RejectReason } from "../transform/validate.ts";
-import type { BatchWriter } from "./batch-writer.ts";
+import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import { packMessages, packStrings, transferables } from "./wire-batch.ts";
 import { fromWireError, type WriterReply, type WriterRequest, type WriterSetup } from "./writer-protocol.ts";
 
@@ -50,7 +49,7 @@ export class WriterThread implements BatchWriter {
     });
   }
 
-  async write(messages: readonly SourceMessage[], rejectAs?: RejectReason): Promise<WriteResult> {
+  async write(messages: readonly SourceMessage[], rejectAs?: Rejection): Promise<WriteResult> {
     const batch = packMessages(messages);
     const reply = await this.#call(
       { type: "write", seq: ++this.#seq, batch, ...(rejectAs === undefined ? {} : { rejectAs }) },

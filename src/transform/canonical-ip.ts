@@ -11,11 +11,21 @@ export function canonicalIp(raw: string): string | undefined {
   const value = raw.trim();
   if (isIPv4(value)) return value;
   if (!isIPv6(value)) return undefined;
-  if (value.includes("%")) return value.toLowerCase(); // a zone id; URL cannot parse it
-  const host = new URL(`http://[${value}]/`).hostname.slice(1, -1);
+  const zone = value.indexOf("%");
+  if (zone >= 0) {
+    // A zone id (`fe80::1%eth0`) names an interface, and Linux interface names are case-sensitive: canonicalise
+    // the address and keep the zone as written. URL cannot parse a zone, so the address goes through it alone.
+    return `${compressed(value.slice(0, zone))}${value.slice(zone)}`;
+  }
+  const host = compressed(value);
   const mapped = MAPPED_V4.exec(host);
   if (mapped === null) return host;
   const high = Number.parseInt(mapped[1] ?? "0", 16);
   const low = Number.parseInt(mapped[2] ?? "0", 16);
   return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}
+
+/** Lower-case, zeros compressed, embedded IPv4 in hex: the WHATWG URL serialisation of an IPv6 address. */
+function compressed(address: string): string {
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }

@@ -7,7 +7,7 @@ import type { MaskKey } from "./mask-key.ts";
  * What a masked value belongs to. The domain is hashed (or authenticated) in with the value, so the same
  * string masks differently as an ip and as a device id, and one column cannot be joined against the other.
  */
-export type MaskDomain = "ip" | "device_id" | "other" | "body";
+export type MaskDomain = "ip" | "device_id" | "other" | "body" | "key";
 export type PiiDomain = "ip" | "device_id";
 
 export interface Masker {

@@ -5,29 +5,65 @@ import type { Masker } from "./mask.ts";
 const KEPT_FIELDS = new Set(["user_id", "device_type", "locale", "app_version"]);
 const MAX_KEPT_LENGTH = 256;
 const MAX_KEYS = 64;
-const MAX_KEY_LENGTH = 64;
+/** Nesting deeper than this is not serialised (JSON.stringify recurses, and 20,000 levels fit in 40 KB). */
+export const MAX_DEPTH = 32;
 
-function tidy(value: string, max: number): string {
-  // jsonb refuses U+0000 just as text does.
-  const clean = value.replaceAll("\u0000", "\uFFFD");
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * Text PostgreSQL's jsonb accepts, whatever came in: lone surrogates (from `\ud800` escapes) and U+0000 become
+ * U+FFFD, and a long value is cut at a character boundary, never between the halves of a surrogate pair. Only
+ * for the display copy in a rejection: values that load into user_logins are rejected instead of changed.
+ */
+export function jsonbSafeText(value: string, max: number): string {
+  let clean = value.toWellFormed();
+  if (clean.includes("\u0000")) clean = clean.replaceAll("\u0000", "\uFFFD");
+  if (clean.length <= max) return clean;
+  const cut = isHighSurrogate(clean.charCodeAt(max - 1)) ? max - 1 : max;
+  return `${clean.slice(0, cut)}…`;
+}
+
+function withinDepth(root: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, depth } = next;
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= limit) return false;
+    for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return true;
+}
+
+/**
+ * JSON text of a parsed value, for hashing: JSON.stringify when the nesting is bounded (checked without
+ * recursion), a fixed marker otherwise. JSON.stringify escapes lone surrogates, so distinct values stay distinct.
+ */
+export function boundedJson(value: unknown): string {
+  if (!withinDepth(value, MAX_DEPTH)) return `<nested deeper than ${MAX_DEPTH} levels>`;
+  return JSON.stringify(value) ?? "undefined";
 }
 
 function maskPii(masker: Masker, domain: "ip" | "device_id", value: unknown): string {
-  if (typeof value !== "string") return masker.mask(domain, JSON.stringify(value) ?? "undefined");
-  return masker.mask(domain, domain === "ip" ? (canonicalIp(value) ?? value.trim()) : value.trim());
+  if (typeof value !== "string") return masker.mask(domain, boundedJson(value));
+  const text = value.trim();
+  return masker.mask(domain, domain === "ip" ? (canonicalIp(text) ?? text) : text);
 }
 
 function keep(value: unknown): unknown {
-  if (typeof value === "string") return tidy(value, MAX_KEPT_LENGTH);
-  if (value === null || typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof value === "string") return jsonbSafeText(value, MAX_KEPT_LENGTH);
+  if (value === null || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
   return `<${Array.isArray(value) ? "array" : typeof value}>`;
 }
 
 /**
  * The body of a rejected message as it may be stored: known PII fields masked exactly as in user_logins (so a
  * rejection can be matched to rows), unknown fields masked too (they may hold anything), and only the known
- * non-PII fields kept in clear. Returns null when the body is not a JSON object: then nothing of it is kept.
+ * non-PII fields kept in clear. Key names are data as well (`{"10.9.8.7": 1}`): only the six known field names
+ * are kept, every other name is masked. Returns null when the body is not a JSON object: then nothing of it is
+ * kept. Everything returned is text jsonb accepts, so a rejection can always be stored.
  */
 export function maskBody(parsed: unknown, masker: Masker): Record<string, unknown> | null {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return null;
@@ -38,10 +74,9 @@ export function maskBody(parsed: unknown, masker: Masker): Record<string, unknow
       out["…"] = `${Object.keys(parsed).length - MAX_KEYS} more keys`;
       break;
     }
-    const name = tidy(key, MAX_KEY_LENGTH);
-    if (key === "ip" || key === "device_id") out[name] = maskPii(masker, key, value);
-    else if (KEPT_FIELDS.has(key)) out[name] = keep(value);
-    else out[name] = masker.mask("other", JSON.stringify(value) ?? "undefined");
+    if (key === "ip" || key === "device_id") out[key] = maskPii(masker, key, value);
+    else if (KEPT_FIELDS.has(key)) out[key] = keep(value);
+    else out[masker.mask("key", JSON.stringify(key))] = masker.mask("other", boundedJson(value));
   }
   return out;
 }

@@ -35,23 +35,38 @@ export type Outcome =
 
 export type Transformer = (message: SourceMessage) => Outcome;
 
-export function rejectRecord(message: SourceMessage, reason: RejectReason, masker: Masker): RejectRecord {
+/**
+ * How much of a rejected body to keep. `minimal` keeps no body at all, only the reason, the digest and the
+ * sizes: the fallback when PostgreSQL refused the full record, so that a rejection always commits.
+ */
+export type RejectDetail = "full" | "minimal";
+
+export function rejectRecord(
+  message: SourceMessage,
+  reason: RejectReason,
+  masker: Masker,
+  detail: RejectDetail = "full",
+): RejectRecord {
   return {
     reason,
     receivedAt: message.receivedAt,
     sentAt: message.sentTimestampMs === undefined ? null : new Date(message.sentTimestampMs),
     receiveCount: message.receiveCount,
-    maskedBody: maskBody(parseJsonOrUndefined(message.body), masker),
+    maskedBody: detail === "minimal" ? null : maskBody(parseJsonOrUndefined(message.body), masker),
     bodyDigest: masker.mask("body", message.body),
     bodyBytes: Buffer.byteLength(message.body),
   };
 }
 
-/** Builds the rejection that replaces a message whose row the sink refused. */
-export type Rejecter = (message: SourceMessage, reason: RejectReason) => Outcome;
+/** Builds the rejection that replaces a message whose row (or full rejection) the sink refused. */
+export type Rejecter = (message: SourceMessage, reason: RejectReason, detail?: RejectDetail) => Outcome;
 
 export function createRejecter(masker: Masker): Rejecter {
-  return (message, reason) => ({ kind: "reject", message, reject: rejectRecord(message, reason, masker) });
+  return (message, reason, detail) => ({
+    kind: "reject",
+    message,
+    reject: rejectRecord(message, reason, masker, detail),
+  });
 }
 
 /** Validate, mask and convert one message: pure apart from hashing, no I/O. */

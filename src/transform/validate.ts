@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AppVersionMode } from "../config.ts";
 import { convertAppVersion } from "./app-version.ts";
 import { canonicalIp } from "./canonical-ip.ts";
+import { mayRepeatKeys, scanTopLevel } from "./json-scan.ts";
 
 /** A message that passed validation: typed, canonical, still holding raw PII (masking comes next). */
 export interface LoginEvent {
@@ -25,6 +26,8 @@ export type RejectReason =
   | `invalid_field:${FieldName}`
   | `too_long:${FieldName}`
   | `nul_character:${FieldName}`
+  | `invalid_unicode:${FieldName}`
+  | `duplicate_field:${FieldName}`
   | `sink_refused:${string}`;
 
 export type Validation =
@@ -48,7 +51,7 @@ export const MAX_LENGTH = {
  */
 const MAX_DEVICE_ID_BYTES = 160;
 
-type Problem = "invalid_field" | "too_long" | "nul_character";
+type Problem = "invalid_field" | "too_long" | "nul_character" | "invalid_unicode";
 
 /** PostgreSQL counts varchar(n) in characters, JavaScript in UTF-16 units; count code points only when it matters. */
 function characterCount(value: string, max: number): number {
@@ -61,6 +64,9 @@ function characterCount(value: string, max: number): number {
 function textProblem(value: string, max: number): Problem | undefined {
   // PostgreSQL refuses U+0000 in text; one such row would fail its whole batch.
   if (value.includes("\u0000")) return "nul_character";
+  // A lone surrogate (from a `\ud800` escape) is not text: UTF-8 encoding would turn it into U+FFFD, so two
+  // different device ids would mask alike and a user_id would be silently rewritten.
+  if (!value.isWellFormed()) return "invalid_unicode";
   if (characterCount(value, max) > max) return "too_long";
   if (value.trim() === "") return "invalid_field";
   return undefined;
@@ -111,15 +117,48 @@ function contentReason(
   const deviceProblem = textProblem(data.device_id, MAX_LENGTH.device_id);
   if (deviceProblem !== undefined) return `${deviceProblem}:device_id`;
   if (Buffer.byteLength(data.device_id) > MAX_DEVICE_ID_BYTES) return "too_long:device_id";
-  if (typeof data.app_version === "string" && data.app_version.includes("\u0000"))
-    return "nul_character:app_version";
+  if (typeof data.app_version === "string") {
+    if (data.app_version.includes("\u0000")) return "nul_character:app_version";
+    if (!data.app_version.isWellFormed()) return "invalid_unicode:app_version";
+  }
   if (appVersion === undefined) return "invalid_field:app_version";
-  if (typeof data.locale === "string") {
-    const localeProblem = textProblem(data.locale, MAX_LENGTH.locale);
+  const locale = presentLocale(data.locale);
+  if (locale !== null) {
+    const localeProblem = textProblem(locale, MAX_LENGTH.locale);
     if (localeProblem !== undefined) return `${localeProblem}:locale`;
   }
   return undefined;
 }
+
+/**
+ * An empty (or blank) locale says "no locale" just as null and absence do, so it loads as NULL rather than
+ * being rejected: a producer that writes "" where others write null has not sent a broken event.
+ */
+function presentLocale(locale: string | null | undefined): string | null {
+  return locale === undefined || locale === null || locale.trim() === "" ? null : locale;
+}
+
+/**
+ * JSON.parse keeps the last of repeated keys, so `"ip":"<valid>","ip":"x"` and the reverse order would give
+ * different answers; a known field given twice is rejected instead. The scan also yields a numeric
+ * app_version's source text, which JSON.parse has already rounded (`1.10` is 1.1).
+ */
+function repeatedField(body: string): { reason?: RejectReason; appVersionSource?: string } {
+  if (!mayRepeatKeys(body, FIELD_NAMES)) return {};
+  const found = scanTopLevel(body, FIELD_NAMES);
+  for (const name of FIELD_NAMES) {
+    if ((found.get(name)?.count ?? 0) > 1) return { reason: `duplicate_field:${name as FieldName}` };
+  }
+  const source = found.get("app_version")?.source;
+  return source === undefined ? {} : { appVersionSource: source };
+}
+
+function appVersionText(body: string, value: string | number, scanned: string | undefined): string {
+  if (typeof value === "string") return value;
+  return scanned ?? scanTopLevel(body, APP_VERSION_ONLY).get("app_version")?.source ?? String(value);
+}
+
+const APP_VERSION_ONLY = new Set(["app_version"]);
 
 export type Validator = (body: string) => Validation;
 
@@ -135,6 +174,8 @@ export function createValidator(appVersionMode: AppVersionMode): Validator {
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       return { ok: false, reason: "not_an_object" };
     }
+    const repeated = repeatedField(body);
+    if (repeated.reason !== undefined) return { ok: false, reason: repeated.reason };
     const result = SHAPE.safeParse(parsed);
     if (!result.success) {
       const first = result.error.issues[0];
@@ -145,7 +186,10 @@ export function createValidator(appVersionMode: AppVersionMode): Validator {
     }
     const data = result.data;
     const ip = canonicalIp(data.ip);
-    const appVersion = convertAppVersion(String(data.app_version), appVersionMode);
+    const appVersion = convertAppVersion(
+      appVersionText(body, data.app_version, repeated.appVersionSource),
+      appVersionMode,
+    );
     const reason = contentReason(data, appVersion, ip);
     if (reason !== undefined || ip === undefined || appVersion === undefined) {
       return { ok: false, reason: reason ?? "invalid_field:ip" };
@@ -157,7 +201,7 @@ export function createValidator(appVersionMode: AppVersionMode): Validator {
         deviceType: data.device_type,
         ip,
         deviceId: data.device_id.trim(),
-        locale: data.locale ?? null,
+        locale: presentLocale(data.locale),
         appVersion,
       },
     };

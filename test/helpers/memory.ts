@@ -55,6 +55,8 @@ export interface MemorySinkBehaviour {
   down?: boolean;
   /** Refuse (as PostgreSQL would, SQLSTATE 22021) any batch holding a row of this message id. */
   refuse?: string;
+  /** Refuse any batch holding a rejection of this message id that keeps a (masked) body. */
+  refuseFullRejection?: string;
   delayMs?: number;
 }
 
@@ -82,7 +84,12 @@ export class MemorySink implements RowSink {
       this.#failures++;
       throw new SinkError("retry", "ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:5432", undefined);
     }
-    if (outcomes.some((o) => o.kind === "row" && o.message.id === this.#behaviour.refuse)) {
+    const refused = (o: Outcome) =>
+      (o.kind === "row" && o.message.id === this.#behaviour.refuse) ||
+      (o.kind === "reject" &&
+        o.message.id === this.#behaviour.refuseFullRejection &&
+        o.reject.maskedBody !== null);
+    if (outcomes.some(refused)) {
       throw new SinkError("data", "22021", "PostgreSQL refused a value (SQLSTATE 22021)", undefined);
     }
     const rejected = new Map<RejectReason, number>();

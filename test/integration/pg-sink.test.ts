@@ -84,7 +84,7 @@ for (const backend of BACKENDS) {
     after(async () => {
       await client?.end();
       await sink?.close();
-      await stop?.(passed < 5);
+      await stop?.(passed < 6);
     });
 
     it("creates user_logins with exactly the destination's columns", async () => {
@@ -155,6 +155,39 @@ for (const backend of BACKENDS) {
       const result = await sink.write([one, one]);
       assert.deepEqual([result.loaded, result.duplicates], [1, 1]);
       assert.equal((await count("user_logins")) - before, 1);
+      passed++;
+    });
+
+    it("stores every hostile rejection: cut surrogate pairs, lone surrogates, deep nesting, PII as key names", async () => {
+      const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+      const hostile = [
+        `{"user_id": "a${"😀".repeat(200)}", "device_type": "x", "ip": "1.2.3.4", "device_id": "d", "app_version": "1"}`,
+        `{"user_id": "u\\ud800", "\\udc00key": "v", "device_type": "\\ud83d"}`,
+        `{"user_id": "u", "extra": ${deep}, "ip": ${deep}}`,
+        `{"10.9.8.7": "x", "593-47-5928": "y", "a\\u0000b": "\\u0000"}`,
+      ];
+      const batch = hostile.map((body, i) =>
+        transform({
+          id: `hostile-${i}`,
+          receiptHandle: "r",
+          body,
+          sentTimestampMs: Date.parse("2026-02-03T12:00:00Z"),
+          receiveCount: 1,
+          receivedAt: new Date(),
+        }),
+      );
+      assert.ok(batch.every((o) => o.kind === "reject"));
+      const result = await sink.write(batch);
+      assert.equal(
+        [...result.rejected.values()].reduce((a, b) => a + b, 0),
+        hostile.length,
+      );
+      const stored = await client.query<{ b: string }>(
+        "SELECT masked_body::text AS b FROM user_logins_rejects WHERE message_id LIKE 'hostile-%'",
+      );
+      assert.equal(stored.rows.length, hostile.length);
+      const text = stored.rows.map((r) => r.b).join("\n");
+      assert.ok(!text.includes("10.9.8.7") && !text.includes("593-47-5928"), text);
       passed++;
     });
 

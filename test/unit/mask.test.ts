@@ -248,7 +248,7 @@ describe("maskBody", () => {
       device_id: masker.mask("device_id", "123-45-6789"),
       locale: null,
       app_version: "2.x",
-      extra: masker.mask("other", '"10.0.0.1"'),
+      [masker.mask("key", '"extra"')]: masker.mask("other", '"10.0.0.1"'),
     });
     assert.ok(!JSON.stringify(out).includes("10.0.0.1"));
     assert.ok(!JSON.stringify(out).includes("123-45-6789"));
@@ -260,5 +260,35 @@ describe("maskBody", () => {
     assert.equal(maskBody({ device_type: "a\u0000b" }, masker)?.device_type, "a\uFFFDb");
     const nested = maskBody({ ip: ["1.2.3.4"] }, masker);
     assert.ok(!JSON.stringify(nested).includes("1.2.3.4"));
+  });
+
+  it("masks key names other than the six known fields: a key can be personal data too", () => {
+    const out = maskBody({ "10.9.8.7": "x", "593-47-5928": 1, user_id: "u" }, masker);
+    const text = JSON.stringify(out);
+    assert.ok(!text.includes("10.9.8.7") && !text.includes("593-47-5928"), text);
+    assert.equal(out?.user_id, "u");
+    assert.ok(masker.mask("key", '"10.9.8.7"') in (out ?? {}));
+  });
+
+  it("never recurses without bound: 20,000 levels of nesting mask like any value", () => {
+    const deep = JSON.parse(
+      `{"a":${"[".repeat(20_000)}${"]".repeat(20_000)},"ip":${"[".repeat(20_000)}${"]".repeat(20_000)}}`,
+    );
+    const out = maskBody(deep, masker);
+    assert.equal(Object.keys(out ?? {}).length, 2);
+    assert.equal(out?.ip, masker.mask("ip", "<nested deeper than 32 levels>"));
+  });
+
+  it("keeps only text jsonb accepts: no lone surrogate, no pair cut in half, no U+0000, in values or keys", () => {
+    // The odd offset puts a pair across the 256-unit cut.
+    const emoji = `a${"😀".repeat(200)}`;
+    const out = maskBody({ user_id: emoji, device_type: "a\ud800b", locale: "\udc00" }, masker);
+    const userId = String(out?.user_id);
+    assert.ok(userId.isWellFormed(), "a surrogate pair was cut in half");
+    assert.equal(userId, `a${"😀".repeat(127)}…`);
+    assert.equal(out?.device_type, "a\uFFFDb");
+    assert.equal(out?.locale, "\uFFFD");
+    for (const value of Object.values(out ?? {}))
+      if (typeof value === "string") assert.ok(value.isWellFormed());
   });
 });

@@ -116,6 +116,25 @@ describe("pipeline", () => {
     assert.equal(source.deleted.length, 10);
   });
 
+  it("stores a minimal rejection when the full one is refused too: one message never stops the run", async () => {
+    const good = generateEvents(10, { seed: 11, badRatio: 0 }).map((e) => e.body);
+    for (const refuse of [{ refuse: "m4", refuseFullRejection: "m4" }, { refuseFullRejection: "m4" }]) {
+      const sink = new MemorySink(refuse);
+      const source = new MemorySource(good.map((b, i) => (i === 4 ? `{"user_id": 1}` : b)));
+      const { instance, events } = pipeline(source, sink, { concurrency: 1, writers: 1 });
+      const isolated: string[] = [];
+      events.on("isolated", (reason, detail) => isolated.push(`${reason}/${detail}`));
+      await instance.run();
+      const stored = sink.committed.get("m4");
+      assert.equal(stored?.kind, "reject");
+      assert.equal(stored?.kind === "reject" && stored.reject.maskedBody, null);
+      assert.ok(stored?.kind === "reject" && stored.reject.bodyDigest.length > 0);
+      assert.deepEqual(isolated.at(-1)?.endsWith("/minimal"), true, isolated.join());
+      assert.equal(sink.committed.size, 10);
+      assert.equal(source.deleted.length, 10);
+    }
+  });
+
   it("keeps received-but-undeleted messages under the in-flight limit plus one receive per poller", async () => {
     const sink = new MemorySink({ delayMs: 5 });
     const source = new MemorySource(bodies(600));

@@ -91,3 +91,62 @@ describe("validate", () => {
     }
   });
 });
+
+describe("validate: odd but legal JSON", () => {
+  it("rejects a known field given twice, whichever copy is valid", () => {
+    const valid = body(good).slice(0, -1);
+    assert.equal(reasonOf(`${valid}, "ip": "not-an-ip"}`), "duplicate_field:ip");
+    assert.equal(reasonOf(`{"ip": "not-an-ip", ${valid.slice(1)}}`), "duplicate_field:ip");
+    // An escape spells the same key differently; JSON.parse would still merge them.
+    assert.equal(reasonOf(`${valid}, "\\u0064evice_id": "1"}`), "duplicate_field:device_id");
+    // A repeated unknown key, or a known name as a value, is not a duplicate field.
+    assert.equal(reasonOf(`${valid}, "x": 1, "x": 2}`), "row");
+    assert.equal(reasonOf(`${valid}, "note": "ip", "other": {"ip": "ip"}}`), "row");
+  });
+
+  it("rejects invalid Unicode (a lone surrogate) with its own reason instead of changing the value", () => {
+    assert.equal(reasonOf(body({ ...good, user_id: "u\ud800" })), "invalid_unicode:user_id");
+    const deviceIds = ["593\\ud800", "593\\udbff"].map(
+      (d) => `{"user_id": "u", "app_version": "1", "device_type": "a", "ip": "1.2.3.4", "device_id": "${d}"}`,
+    );
+    for (const text of deviceIds) assert.equal(reasonOf(text), "invalid_unicode:device_id");
+    assert.equal(reasonOf(body({ ...good, locale: "R\udc00" })), "invalid_unicode:locale");
+    // A valid astral character is fine.
+    assert.equal(reasonOf(body({ ...good, device_id: "dev-😀" })), "row");
+  });
+
+  it("reads a bare numeric app_version from its source text, not from the rounded number", () => {
+    const packed = createValidator("packed");
+    const version = (text: string, v: typeof validate = packed) => {
+      const result = v(
+        `{"user_id": "u", "app_version": ${text}, "device_type": "a", "ip": "1.2.3.4", "device_id": "d"}`,
+      );
+      return result.ok ? result.event.appVersion : result.reason;
+    };
+    assert.equal(version("1.10"), 1_010_000);
+    assert.equal(version("1.1"), 1_001_000);
+    assert.equal(version("2"), 2_000_000);
+    assert.equal(version("2.9999999999999999"), "invalid_field:app_version");
+    assert.equal(version("2.9999999999999999", validate), "invalid_field:app_version");
+    assert.equal(version("1e2"), "invalid_field:app_version");
+    assert.equal(version("3", validate), 3);
+  });
+
+  it("loads an empty or blank locale as NULL, as null and absence do", () => {
+    for (const locale of ["", "  "]) {
+      const result = validate(body({ ...good, locale }));
+      assert.equal(result.ok && result.event.locale, null, JSON.stringify(locale));
+    }
+  });
+});
+
+describe("canonical ip: zone ids", () => {
+  it("canonicalises the address of a zoned IPv6 and keeps the zone as written", async () => {
+    const { canonicalIp } = await import("../../src/transform/canonical-ip.ts");
+    assert.equal(canonicalIp("fe80::1%eth0"), "fe80::1%eth0");
+    assert.equal(canonicalIp("fe80:0:0:0:0:0:0:1%eth0"), "fe80::1%eth0");
+    assert.equal(canonicalIp("FE80::0001%eth0"), "fe80::1%eth0");
+    assert.equal(canonicalIp("fe80::1%ETH0"), "fe80::1%ETH0");
+    assert.notEqual(canonicalIp("fe80::1%eth0"), canonicalIp("fe80::1%ETH0"));
+  });
+});
