@@ -1,4 +1,5 @@
-import { type Env, type Flags, loadSqsConfig, RUN_OPTIONS } from "../config.ts";
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type Env, type Flags, loadMaskConfig, loadSqsConfig, RUN_OPTIONS } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { replayDeadLetters } from "../source/dlq-replay.ts";
 import { sourceError } from "../source/sqs-errors.ts";
@@ -10,11 +11,26 @@ export const REPLAY_OPTIONS = {
   "queue-url": RUN_OPTIONS["queue-url"],
   endpoint: RUN_OPTIONS.endpoint,
   region: RUN_OPTIONS.region,
+  mask: RUN_OPTIONS.mask,
+  "key-file": RUN_OPTIONS["key-file"],
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
 } as const;
 
-/** `securelog replay --from-dlq URL`: moves dead-lettered messages back to the main queue after a fix. */
+/** Both queues must exist before anything moves; each error names the queue it is about. */
+async function checkQueue(client: SQSClient, queueUrl: string, endpoint: string | undefined) {
+  await client
+    .send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
+    .catch((error: unknown) => {
+      throw sourceError(error, queueUrl, endpoint);
+    });
+}
+
+/**
+ * `securelog replay --from-dlq URL`: moves dead-lettered messages back to the main queue after a fix. The
+ * masking key signs each message's original MessageId (see src/source/replay-id.ts), so `run` recognises one
+ * that was committed before it was dead-lettered.
+ */
 export async function replayCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   const dlq = flags["from-dlq"];
   if (typeof dlq !== "string") throw new ConfigError("replay needs --from-dlq URL (the dead-letter queue)");
@@ -23,13 +39,23 @@ export async function replayCommand(flags: Flags, io: CliIo, env: Env): Promise<
   if (dlqConfig.queueUrl === target.queueUrl) {
     throw new ConfigError("--from-dlq and --queue-url are the same queue");
   }
+  const mask = loadMaskConfig(flags, env);
+  if (mask.mode === "sha256") {
+    print(
+      io.stderr,
+      "warning: --mask sha256 has no key to sign the original MessageIds: a replayed message that had been committed before it was dead-lettered will load again.",
+    );
+  }
   const client = createSqsClient(target, { maxSockets: 4, waitTimeSeconds: 1 });
   try {
-    const result = await replayDeadLetters(client, dlqConfig.queueUrl, target.queueUrl).catch(
-      (error: unknown) => {
-        throw sourceError(error, dlqConfig.queueUrl, target.endpoint);
-      },
-    );
+    await checkQueue(client, dlqConfig.queueUrl, target.endpoint);
+    await checkQueue(client, target.queueUrl, target.endpoint);
+    const result = await replayDeadLetters(client, {
+      dlqUrl: dlqConfig.queueUrl,
+      queueUrl: target.queueUrl,
+      keys: mask.mode === "sha256" ? undefined : mask.keys.all,
+      onError: (error, queueUrl) => sourceError(error, queueUrl, target.endpoint),
+    });
     print(io.stdout, `moved ${result.moved} messages from ${dlqConfig.queueUrl} to ${target.queueUrl}.`);
     if (result.failed > 0) {
       print(io.stderr, `${result.failed} messages could not be sent and stay in the dead-letter queue.`);

@@ -9,6 +9,7 @@ import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { WriterThread } from "../pipeline/writer-thread.ts";
 import { PgSink } from "../sink/pg-sink.ts";
+import { verifyOriginalId } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { type CliIo, print } from "./io.ts";
 
@@ -48,6 +49,7 @@ export async function executeRun(
 
   // One socket per poller, plus room for the heartbeat and queue-depth calls; the writer thread's deletes get as many.
   const maxSockets = config.concurrency + 8;
+  const keys = config.mask.mode === "sha256" ? undefined : config.mask.keys.all;
   const onIdleError = (message: string) => logger.warn(`idle database connection failed: ${message}`);
   // Schema checks and /readyz; the rows go through the writer thread's own connections.
   const sink = new PgSink({
@@ -59,6 +61,8 @@ export async function executeRun(
     waitTimeSeconds: config.waitTimeSeconds,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     maxSockets,
+    // Only an attribute signed by `securelog replay` with a loaded key may choose the ledger id.
+    ...(keys === undefined ? {} : { originalId: (attribute: string) => verifyOriginalId(keys, attribute) }),
   });
   const events = createPipelineEvents();
   const summary = new RunSummary(events);

@@ -1,17 +1,13 @@
 import {
   DeleteMessageBatchCommand,
+  type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-
-/**
- * The message attribute carrying the MessageId a message had before it was replayed from a dead-letter queue.
- * The pipeline keys the ledger on it, so a message that was committed but then dead-lettered (its deletes kept
- * failing) is recognised and skipped instead of loaded twice.
- */
-export const ORIGINAL_ID_ATTRIBUTE = "SecureLogOriginalId";
+import type { MaskKey } from "../transform/mask-key.ts";
+import { ORIGINAL_ID_ATTRIBUTE, signOriginalId, verifyOriginalId } from "./replay-id.ts";
 
 export interface ReplayResult {
   readonly moved: number;
@@ -19,55 +15,123 @@ export interface ReplayResult {
   readonly failed: number;
 }
 
+export interface ReplayQueues {
+  readonly dlqUrl: string;
+  readonly queueUrl: string;
+  /** The loaded keys, current first; undefined (--mask sha256): nothing is signed. */
+  readonly keys: readonly MaskKey[] | undefined;
+  /** Turns a failed call into the error to throw, naming the queue it was made on. */
+  readonly onError: (error: unknown, queueUrl: string) => Error;
+}
+
+/** SendMessageBatch refuses batches over 256 KiB in all (1 MiB on AWS since 2025; the lower limit is safe). */
+const SEND_BATCH_BYTES = 256 * 1024;
+
 /**
- * Moves every message of a dead-letter queue back to the main queue: receive, send (body and attributes kept),
- * and only then delete from the dead-letter queue. A crash in between leaves a message in both queues, never in
- * neither; the ledger makes the extra copy harmless.
+ * The attributes a replayed message is sent with: its own, plus its first MessageId, signed. A message replayed
+ * before keeps its verified attribute; any other gets one for its own MessageId (a redrive keeps the MessageId),
+ * replacing whatever a producer may have put there.
  */
-export async function replayDeadLetters(
-  client: SQSClient,
-  dlqUrl: string,
-  queueUrl: string,
-): Promise<ReplayResult> {
+function replayAttributes(message: Message, keys: readonly MaskKey[] | undefined) {
+  const attributes: Record<string, MessageAttributeValue> = { ...(message.MessageAttributes ?? {}) };
+  const [current] = keys ?? [];
+  if (current === undefined) return attributes;
+  const carried = attributes[ORIGINAL_ID_ATTRIBUTE]?.StringValue;
+  if (carried === undefined || verifyOriginalId(keys ?? [], carried) === undefined) {
+    attributes[ORIGINAL_ID_ATTRIBUTE] = {
+      DataType: "String",
+      StringValue: signOriginalId(current, message.MessageId ?? ""),
+    };
+  }
+  return attributes;
+}
+
+/** Up to ten messages per send, within the batch byte limit (a message larger than it goes alone). */
+function sendGroups(messages: readonly Message[]): Message[][] {
+  const groups: Message[][] = [];
+  let group: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.Body ?? "");
+    if (group.length === 10 || (group.length > 0 && bytes + size > SEND_BATCH_BYTES)) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(message);
+    bytes += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** Sends one group to the main queue, then deletes from the dead-letter queue what was sent. */
+async function moveGroup(client: SQSClient, group: readonly Message[], queues: ReplayQueues) {
+  const sent = await client
+    .send(
+      new SendMessageBatchCommand({
+        QueueUrl: queues.queueUrl,
+        Entries: group.map((m, i) => ({
+          Id: String(i),
+          MessageBody: m.Body ?? "",
+          MessageAttributes: replayAttributes(m, queues.keys),
+        })),
+      }),
+    )
+    .catch((error: unknown) => {
+      throw queues.onError(error, queues.queueUrl);
+    });
+  const delivered = (sent.Successful ?? [])
+    .map((entry) => group[Number(entry.Id)])
+    .filter((m) => m !== undefined);
+  if (delivered.length > 0) {
+    await client
+      .send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queues.dlqUrl,
+          Entries: delivered.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw queues.onError(error, queues.dlqUrl);
+      });
+  }
+  return { moved: delivered.length, failed: sent.Failed?.length ?? 0 };
+}
+
+/**
+ * Moves every message of a dead-letter queue back to the main queue: receive, send (body and attributes kept,
+ * the original MessageId signed, see replay-id.ts), and only then delete from the dead-letter queue. A crash in
+ * between leaves a message in both queues, never in neither; the ledger makes the extra copy harmless.
+ */
+export async function replayDeadLetters(client: SQSClient, queues: ReplayQueues): Promise<ReplayResult> {
   let moved = 0;
   let failed = 0;
   for (;;) {
-    const received = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: dlqUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        VisibilityTimeout: 60,
-        MessageAttributeNames: ["All"],
-      }),
-    );
+    const received = await client
+      .send(
+        new ReceiveMessageCommand({
+          QueueUrl: queues.dlqUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: ["All"],
+        }),
+      )
+      .catch((error: unknown) => {
+        throw queues.onError(error, queues.dlqUrl);
+      });
     const messages = (received.Messages ?? []).filter(
       (m) => m.MessageId !== undefined && m.ReceiptHandle !== undefined,
     );
     if (messages.length === 0) return { moved, failed };
-    const sent = await client.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.map((m, i) => {
-          const attributes: Record<string, MessageAttributeValue> = { ...(m.MessageAttributes ?? {}) };
-          attributes[ORIGINAL_ID_ATTRIBUTE] ??= { DataType: "String", StringValue: m.MessageId ?? "" };
-          return { Id: String(i), MessageBody: m.Body ?? "", MessageAttributes: attributes };
-        }),
-      }),
-    );
-    const delivered = (sent.Successful ?? [])
-      .map((entry) => messages[Number(entry.Id)])
-      .filter((m) => m !== undefined);
-    failed += sent.Failed?.length ?? 0;
-    if (delivered.length > 0) {
-      await client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: dlqUrl,
-          Entries: delivered.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
-        }),
-      );
+    let refused = 0;
+    for (const group of sendGroups(messages)) {
+      const result = await moveGroup(client, group, queues);
+      moved += result.moved;
+      refused += result.failed;
     }
-    moved += delivered.length;
-    if ((sent.Failed?.length ?? 0) === messages.length) return { moved, failed };
+    failed += refused;
+    if (refused === messages.length) return { moved, failed };
   }
 }

@@ -7,8 +7,8 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SqsConfig } from "../config.ts";
-import { ORIGINAL_ID_ATTRIBUTE } from "./dlq-replay.ts";
 import type { MessageSource, SourceMessage } from "./message.ts";
+import { ORIGINAL_ID_ATTRIBUTE } from "./replay-id.ts";
 import { sourceError } from "./sqs-errors.ts";
 
 export interface SqsSourceOptions {
@@ -16,6 +16,11 @@ export interface SqsSourceOptions {
   readonly visibilityTimeoutSeconds: number | undefined;
   /** HTTP sockets kept open to SQS; at least one per poller plus room for deletes. */
   readonly maxSockets: number;
+  /**
+   * The original MessageId a SecureLogOriginalId attribute carries, if it is signed by a loaded key
+   * (verifyOriginalId); undefined, or absent, means the message keys the ledger by its own MessageId.
+   */
+  readonly originalId?: (attribute: string) => string | undefined;
 }
 
 export interface QueueState {
@@ -46,13 +51,18 @@ export function createSqsClient(config: SqsConfig, options: { maxSockets: number
   });
 }
 
-function toSourceMessage(message: Message, receivedAt: Date): SourceMessage | undefined {
+export function toSourceMessage(
+  message: Message,
+  receivedAt: Date,
+  originalId?: (attribute: string) => string | undefined,
+): SourceMessage | undefined {
   if (message.MessageId === undefined || message.ReceiptHandle === undefined) return undefined;
   const sent = Number(message.Attributes?.SentTimestamp);
   const receiveCount = Number(message.Attributes?.ApproximateReceiveCount);
+  const attribute = message.MessageAttributes?.[ORIGINAL_ID_ATTRIBUTE]?.StringValue;
   return {
-    // A message replayed from a dead-letter queue keeps its first MessageId for the ledger.
-    id: message.MessageAttributes?.[ORIGINAL_ID_ATTRIBUTE]?.StringValue ?? message.MessageId,
+    // A message replayed from a dead-letter queue keeps its first MessageId for the ledger, if replay signed it.
+    id: (attribute === undefined ? undefined : originalId?.(attribute)) ?? message.MessageId,
     receiptHandle: message.ReceiptHandle,
     body: message.Body ?? "",
     sentTimestampMs: Number.isFinite(sent) && sent > 0 ? sent : undefined,
@@ -113,7 +123,7 @@ export class SqsSource implements MessageSource {
     const receivedAt = new Date();
     const messages: SourceMessage[] = [];
     for (const message of result.Messages ?? []) {
-      const converted = toSourceMessage(message, receivedAt);
+      const converted = toSourceMessage(message, receivedAt, this.#options.originalId);
       if (converted !== undefined) messages.push(converted);
     }
     return messages;

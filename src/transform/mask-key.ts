@@ -11,6 +11,8 @@ export interface MaskKey {
   /** A KeyObject, not bytes: node re-imports a Buffer key on every createHmac call, 7x slower (docs/benchmarks.md). */
   readonly macKey: KeyObject;
   readonly encKey: Uint8Array;
+  /** Signs the original MessageId that `securelog replay` carries over (src/source/replay-id.ts). */
+  readonly replayKey: KeyObject;
 }
 
 /** The key that masks new values, and the older ones still accepted for reveal, forget and rekey. */
@@ -32,6 +34,7 @@ export function keyFromBytes(bytes: Buffer): MaskKey {
     id,
     macKey: createSecretKey(derive(bytes, "hmac-sha256")),
     encKey: new Uint8Array(derive(bytes, "aes-256-gcm-siv")),
+    replayKey: createSecretKey(derive(bytes, "replay-id")),
   });
 }
 

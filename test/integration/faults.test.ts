@@ -12,7 +12,7 @@ import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";
-import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
 import { runCli, startCli, until } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
@@ -282,7 +282,8 @@ describe("fault injection", () => {
     while (received.length < 6) received.push(...(await source.receive(new AbortController().signal)));
     const sink = new PgSink({ databaseUrl: db.url, poolSize: 1 });
     await sink.ensureSchema();
-    const transform = createTransformer(createMasker({ mode: "sha256" }), "major");
+    const keys = keyRing(parseKey(KEY.SECURELOG_KEY, "test key"), []);
+    const transform = createTransformer(createMasker({ mode: "hmac", keys }), "major");
     const [before] = await db.query<{ n: string }>("SELECT count(*) AS n FROM user_logins");
     await sink.write(received.slice(0, 3).map(transform));
     await sink.close();
@@ -291,13 +292,10 @@ describe("fault injection", () => {
     source.close();
     assert.equal(await sqs.countReceivable(dlqUrl), 6, "all six are dead-lettered");
 
-    const replay = await runCli(["replay", "--from-dlq", dlqUrl, "--queue-url", queueUrl], {});
+    const replay = await runCli(["replay", "--from-dlq", dlqUrl, "--queue-url", queueUrl], KEY);
     assert.equal(replay.code, 0, replay.stderr);
     assert.match(replay.stdout, /moved 6 messages/);
-    const run = await runCli(
-      [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url, "--mask", "sha256"],
-      {},
-    );
+    const run = await runCli([...DRAIN, "--queue-url", queueUrl, "--database-url", db.url], KEY);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(stat(run.stdout, "loaded"), 3);
     assert.equal(stat(run.stdout, "duplicates skipped"), 3);

@@ -1,0 +1,42 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { MaskKey } from "../transform/mask-key.ts";
+
+/**
+ * The message attribute carrying the MessageId a message had before `securelog replay` moved it back from a
+ * dead-letter queue. The pipeline keys the ledger on it, so a message that was committed but then dead-lettered
+ * (its deletes kept failing) is recognised and skipped instead of loaded twice.
+ *
+ * Keying the ledger on a value from the message is only safe if no producer can choose it: three valid messages
+ * carrying one forged id would otherwise load as one row and all three be deleted. So the value is signed,
+ * `<original MessageId>:<key id>:<HMAC-SHA-256 under the key's replay sub-key, base64url>`, and an attribute that
+ * does not verify under a loaded key is ignored: that message is an ordinary message under its own MessageId.
+ */
+export const ORIGINAL_ID_ATTRIBUTE = "SecureLogOriginalId";
+
+/** SQS MessageIds are 36-character UUIDs; anything much longer is not one. */
+const MAX_ORIGINAL_ID = 128;
+const MAX_ATTRIBUTE = MAX_ORIGINAL_ID + 64;
+const TAG_BYTES = 16;
+
+function tag(key: MaskKey, messageId: string): Buffer {
+  return createHmac("sha256", key.replayKey).update(messageId).digest().subarray(0, TAG_BYTES);
+}
+
+export function signOriginalId(key: MaskKey, messageId: string): string {
+  return `${messageId}:${key.id}:${tag(key, messageId).toString("base64url")}`;
+}
+
+/** The original MessageId a signed attribute carries, or undefined when it is not signed by a loaded key. */
+export function verifyOriginalId(keys: readonly MaskKey[], value: string): string | undefined {
+  if (value.length > MAX_ATTRIBUTE) return undefined;
+  const tagAt = value.lastIndexOf(":");
+  const keyAt = value.lastIndexOf(":", tagAt - 1);
+  if (keyAt <= 0) return undefined;
+  const messageId = value.slice(0, keyAt);
+  const keyId = value.slice(keyAt + 1, tagAt);
+  const key = keys.find((k) => k.id === keyId);
+  if (key === undefined || messageId.length > MAX_ORIGINAL_ID) return undefined;
+  const given = Buffer.from(value.slice(tagAt + 1), "base64url");
+  const expected = tag(key, messageId);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? messageId : undefined;
+}
