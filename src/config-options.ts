@@ -84,8 +84,8 @@ export const RUN_OPTIONS = {
     type: "string",
     env: ["SECURELOG_VISIBILITY_TIMEOUT"],
     valueName: "SECONDS",
-    defaultText: "the queue's own",
-    description: "Visibility timeout requested on receive.",
+    defaultText: "the queue's own (at least 2)",
+    description: "Visibility timeout requested on receive, 2-43200.",
   },
   "batch-size": {
     type: "string",
@@ -100,6 +100,13 @@ export const RUN_OPTIONS = {
     valueName: "N",
     defaultText: "2000",
     description: "Pollers pause while this many messages are received but not yet deleted.",
+  },
+  "max-in-flight-mb": {
+    type: "string",
+    env: ["SECURELOG_MAX_IN_FLIGHT_MB"],
+    valueName: "MIB",
+    defaultText: "32",
+    description: "Pollers also pause while the bodies of those messages add up to this many MiB (1-1024).",
   },
   "max-retry-time": {
     type: "string",

@@ -37,6 +37,8 @@ export interface RunConfig {
   readonly visibilityTimeoutSeconds: number | undefined;
   readonly batchSize: number;
   readonly maxInFlight: number;
+  /** The same bound in MiB of message bodies. */
+  readonly maxInFlightMb: number;
   readonly maxRetryTimeMs: number;
   readonly shutdownTimeoutMs: number;
   readonly untilEmpty: boolean;
@@ -47,6 +49,13 @@ export interface RunConfig {
   readonly quiet: boolean;
   readonly verbose: boolean;
 }
+
+/**
+ * Below this a message's visibility can run out before the heartbeat (which acts at half the timeout) extends
+ * it, and at 0 every message is delivered again at once, to this process and any other: a livelock. A queue
+ * whose own timeout is lower is received with this one instead.
+ */
+export const MIN_VISIBILITY_TIMEOUT_SECONDS = 2;
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -276,11 +285,14 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     visibilityTimeoutSeconds:
       raw("visibility-timeout", flags, env) === undefined
         ? undefined
-        : integer("visibility-timeout", flags, env, 30, 0, 43_200),
+        : integer("visibility-timeout", flags, env, 30, MIN_VISIBILITY_TIMEOUT_SECONDS, 43_200),
     // 1,000 rows per unnest statement load ~155k rows/s here, 500 only ~123k (docs/benchmarks.md).
     batchSize: integer("batch-size", flags, env, 1000, 1, 10_000),
     // Bounded so that held messages (about 2 KB each) stay well inside the launcher's 160 MB old-space cap.
     maxInFlight: integer("max-in-flight", flags, env, 2000, 10, 20_000),
+    // 256 KiB messages (SQS's maximum) would fill the 160 MB heap long before 2,000 of them; login events
+    // (about 200 bytes) never reach this bound (docs/reliability.md).
+    maxInFlightMb: integer("max-in-flight-mb", flags, env, 32, 1, 1024),
     maxRetryTimeMs: integer("max-retry-time", flags, env, 300, 0, 86_400) * 1000,
     // Kubernetes' default grace period is 30 s; finishing within it avoids a SIGKILL.
     shutdownTimeoutMs: integer("shutdown-timeout", flags, env, 25, 1, 3600) * 1000,

@@ -1,4 +1,4 @@
-import type { RunConfig } from "../config.ts";
+import { MIN_VISIBILITY_TIMEOUT_SECONDS, type RunConfig } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
 import { type HealthServer, startHealthServer } from "../ops/health-server.ts";
 import { createLogger, logPipelineEvents } from "../ops/logger.ts";
@@ -107,7 +107,14 @@ export async function executeRun(
   try {
     await sink.ensureSchema();
     const queue = await source.inspect();
-    const visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
+    let visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
+    if (visibilityTimeoutSeconds < MIN_VISIBILITY_TIMEOUT_SECONDS) {
+      logger.warn(
+        `the queue's visibility timeout is ${visibilityTimeoutSeconds} s; receiving with ${MIN_VISIBILITY_TIMEOUT_SECONDS} s instead, so that messages are not delivered again while they are being loaded`,
+      );
+      visibilityTimeoutSeconds = MIN_VISIBILITY_TIMEOUT_SECONDS;
+      source.useVisibilityTimeout(visibilityTimeoutSeconds);
+    }
     logger.info(
       {
         queue: config.sqs.queueUrl,
@@ -153,6 +160,7 @@ export async function executeRun(
         batchBytes: BATCH_BYTES,
         writers: tuning.writers,
         maxInFlight: config.maxInFlight,
+        maxInFlightBytes: config.maxInFlightMb * 1024 * 1024,
         maxRetryTimeMs: config.maxRetryTimeMs,
         untilEmpty: config.untilEmpty,
         visibilityTimeoutMs: visibilityTimeoutSeconds * 1000,

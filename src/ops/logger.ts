@@ -89,6 +89,9 @@ export function logPipelineEvents(events: PipelineEvents, logger: Logger): void 
       `could not delete committed messages (${reason}); they will be redelivered and skipped`,
     );
   });
+  events.on("redelivered", (count) => {
+    logger.debug({ count }, "messages delivered again while still held; using the newer receipt handle");
+  });
   events.on("extended", (count) => {
     logger.debug({ count }, "visibility extended for messages still being processed");
   });

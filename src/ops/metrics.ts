@@ -30,6 +30,10 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     "Committed messages whose delete failed after retries.",
   );
   const retries = counter("retries_total", "Retried failures, by target.", ["target"]);
+  const redelivered = counter(
+    "redelivered_total",
+    "Deliveries of messages already held by this process (visibility ran out while they waited); not processed twice.",
+  );
   const batchSeconds = new Histogram({
     name: "securelog_batch_duration_seconds",
     help: "Time to commit one batch.",
@@ -92,6 +96,7 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     rowsPerSecond.set(window.reduce((sum, entry) => sum + entry.n, 0) / 10);
   });
   events.on("deleted", (n) => deleted.inc(n));
+  events.on("redelivered", (n) => redelivered.inc(n));
   events.on("deleteFailed", (n) => deleteFailed.inc(n));
   events.on("sinkRetry", () => retries.inc({ target: "postgres" }));
   events.on("sourceRetry", () => retries.inc({ target: "sqs" }));

@@ -8,6 +8,8 @@ export interface SummaryCounts {
   readonly duplicates: number;
   readonly deleted: number;
   readonly deleteFailed: number;
+  /** Deliveries of messages already held (their visibility ran out while they waited), not processed again. */
+  readonly redelivered: number;
   readonly retries: number;
   readonly seconds: number;
   readonly messagesPerSecond: number;
@@ -22,6 +24,7 @@ export class RunSummary {
   #duplicates = 0;
   #deleted = 0;
   #deleteFailed = 0;
+  #redelivered = 0;
   #retries = 0;
   readonly #rejected = new Map<string, number>();
   readonly #started = performance.now();
@@ -42,6 +45,9 @@ export class RunSummary {
     });
     events.on("deleteFailed", (n) => {
       this.#deleteFailed += n;
+    });
+    events.on("redelivered", (n) => {
+      this.#redelivered += n;
     });
     events.on("sinkRetry", () => {
       this.#retries++;
@@ -68,6 +74,7 @@ export class RunSummary {
       duplicates: this.#duplicates,
       deleted: this.#deleted,
       deleteFailed: this.#deleteFailed,
+      redelivered: this.#redelivered,
       retries: this.#retries,
       seconds,
       messagesPerSecond: seconds > 0 ? this.#received / seconds : 0,
@@ -90,6 +97,7 @@ export class RunSummary {
       line("deleted from queue", c.deleted),
     ];
     if (c.deleteFailed > 0) lines.push(line("delete failures", c.deleteFailed));
+    if (c.redelivered > 0) lines.push(line("redelivered while held", c.redelivered));
     if (c.retries > 0) lines.push(line("retries", c.retries));
     lines.push(line("messages/s", Math.round(c.messagesPerSecond)));
     lines.push(line("peak memory (MiB)", Math.round(c.peakRssMb)));

@@ -7,6 +7,8 @@ import type { RejectReason } from "../transform/validate.ts";
  */
 export interface PipelineEventMap {
   received: [count: number];
+  /** Deliveries of messages this process already held (their visibility ran out while they waited): not processed again. */
+  redelivered: [count: number];
   /** After each non-empty receive: the oldest SentTimestamp in it (ms), for the message-age gauge. */
   receivedBatch: [oldestSentMs: number | undefined];
   committed: [

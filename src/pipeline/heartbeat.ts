@@ -1,38 +1,31 @@
 import { coerceError } from "../errors.ts";
-import type { MessageSource, SourceMessage } from "../source/message.ts";
+import type { MessageSource } from "../source/message.ts";
 import type { PipelineEvents } from "./events.ts";
+import type { HeldMessages } from "./held-messages.ts";
 
 /**
- * Keeps received messages invisible to other consumers while they wait for a slow or unavailable database:
- * any message held for half its visibility timeout gets another full timeout (ChangeMessageVisibilityBatch).
- * Without it, every slow batch would be delivered again to another poller or replica, multiplying the load
- * exactly when the database is struggling. The ledger would keep the result right; this keeps it cheap.
+ * Keeps received messages invisible to other consumers while they wait for a slow or unavailable database, or
+ * for their delete: any held message within half its visibility timeout of the deadline gets another full
+ * timeout (ChangeMessageVisibilityBatch). Without it, every slow batch would be delivered again to another
+ * poller or replica, multiplying the load exactly when the database is struggling, and a committed message
+ * whose delete is being retried would lose its receipt handle. The ledger would keep the result right; this
+ * keeps it cheap.
  */
 export class VisibilityHeartbeat {
   readonly #source: Required<Pick<MessageSource, "extend">>;
-  readonly #visibilityMs: number;
+  readonly #held: HeldMessages;
   readonly #events: PipelineEvents;
-  readonly #held = new Map<string, { message: SourceMessage; deadline: number }>();
   #timer: NodeJS.Timeout | undefined;
   #beating = false;
 
-  constructor(source: Required<Pick<MessageSource, "extend">>, visibilityMs: number, events: PipelineEvents) {
+  constructor(source: Required<Pick<MessageSource, "extend">>, held: HeldMessages, events: PipelineEvents) {
     this.#source = source;
-    this.#visibilityMs = visibilityMs;
+    this.#held = held;
     this.#events = events;
   }
 
-  track(messages: readonly SourceMessage[]): void {
-    const deadline = Date.now() + this.#visibilityMs;
-    for (const message of messages) this.#held.set(message.receiptHandle, { message, deadline });
-  }
-
-  release(messages: readonly SourceMessage[]): void {
-    for (const message of messages) this.#held.delete(message.receiptHandle);
-  }
-
   start(): void {
-    this.#timer ??= setInterval(() => void this.#beat(), Math.max(200, this.#visibilityMs / 4));
+    this.#timer ??= setInterval(() => void this.#beat(), Math.max(200, this.#held.visibilityMs / 4));
     this.#timer.unref();
   }
 
@@ -43,17 +36,14 @@ export class VisibilityHeartbeat {
 
   async #beat(): Promise<void> {
     if (this.#beating) return;
-    const now = Date.now();
-    const due = [...this.#held.values()].filter((entry) => entry.deadline - now <= this.#visibilityMs / 2);
+    const visibilityMs = this.#held.visibilityMs;
+    const due = this.#held.due(visibilityMs / 2);
     if (due.length === 0) return;
     this.#beating = true;
     try {
-      await this.#source.extend(
-        due.map((entry) => entry.message),
-        Math.ceil(this.#visibilityMs / 1000),
-      );
-      const deadline = Date.now() + this.#visibilityMs;
-      for (const entry of due) entry.deadline = deadline;
+      const at = Date.now();
+      await this.#source.extend(due, Math.ceil(visibilityMs / 1000));
+      this.#held.extended(due, at);
       this.#events.emit("extended", due.length);
     } catch (error) {
       this.#events.emit("extendFailed", due.length, coerceError(error).message);

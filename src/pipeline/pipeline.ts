@@ -1,10 +1,12 @@
 import { coerceError, SecureLogError } from "../errors.ts";
 import { SinkError } from "../sink/row-sink.ts";
 import type { MessageSource, SourceMessage } from "../source/message.ts";
+import { Acknowledger } from "./acknowledger.ts";
 import { backoffMs, Notifier, sleep } from "./backoff.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import type { PipelineEvents } from "./events.ts";
 import { VisibilityHeartbeat } from "./heartbeat.ts";
+import { HeldMessages } from "./held-messages.ts";
 
 export interface PipelineOptions {
   /** Concurrent receive loops. */
@@ -17,6 +19,8 @@ export interface PipelineOptions {
   readonly writers: number;
   /** Received-but-not-deleted messages at which pollers pause (bounds memory on a large backlog). */
   readonly maxInFlight: number;
+  /** The same bound in body characters: SQS messages may be 256 KiB or more, and count alone does not bound memory. */
+  readonly maxInFlightBytes: number;
   /** How long a retryable failure (database or SQS down) may last before the run gives up. */
   readonly maxRetryTimeMs: number;
   /** Stop once every poller has come back empty from a long poll and nothing else is in flight on the queue. */
@@ -32,7 +36,14 @@ export interface PipelineDeps {
   readonly events: PipelineEvents;
 }
 
-const DELETE_ATTEMPTS = 4;
+/** Receive retries back off to at most this, so polling resumes within a few seconds of SQS coming back. */
+const MAX_RECEIVE_BACKOFF_MS = 2000;
+
+function bodyLength(messages: readonly SourceMessage[]): number {
+  let length = 0;
+  for (const message of messages) length += message.body.length;
+  return length;
+}
 
 function oldestSent(messages: readonly SourceMessage[]): number | undefined {
   let oldest: number | undefined;
@@ -64,20 +75,28 @@ export class Pipeline {
   readonly #acks = new Set<Promise<void>>();
   #buffer: SourceMessage[] = [];
   #inFlight = 0;
+  #inFlightBytes = 0;
   #awaitingDelete = 0;
   #pollersDone = false;
   #fatal: Error | undefined;
+  readonly #held: HeldMessages;
   readonly #heartbeat: VisibilityHeartbeat | undefined;
+  readonly #acknowledger: Acknowledger;
 
   constructor(deps: PipelineDeps, options: PipelineOptions) {
     this.#deps = deps;
     this.#options = options;
     const { source } = deps;
     const visibilityMs = options.visibilityTimeoutMs ?? 0;
+    this.#held = new HeldMessages(visibilityMs);
     this.#heartbeat =
       source.extend !== undefined && visibilityMs > 0
-        ? new VisibilityHeartbeat({ extend: source.extend.bind(source) }, visibilityMs, deps.events)
+        ? new VisibilityHeartbeat({ extend: source.extend.bind(source) }, this.#held, deps.events)
         : undefined;
+    this.#acknowledger = new Acknowledger(source, this.#held, deps.events, {
+      maxRetryTimeMs: options.maxRetryTimeMs,
+      abandon: this.#abandon.signal,
+    });
   }
 
   /** Messages received and not yet deleted (or given back). */
@@ -131,7 +150,10 @@ export class Pipeline {
     let attempt = 0;
     let failingSince: number | undefined;
     while (!signal.aborted) {
-      if (this.#inFlight >= this.#options.maxInFlight) {
+      if (
+        this.#inFlight >= this.#options.maxInFlight ||
+        this.#inFlightBytes >= this.#options.maxInFlightBytes
+      ) {
         await this.#capacity.wait(signal);
         continue;
       }
@@ -147,7 +169,7 @@ export class Pipeline {
           this.#fail(error);
           break;
         }
-        const delayMs = backoffMs(attempt++);
+        const delayMs = backoffMs(attempt++, 200, MAX_RECEIVE_BACKOFF_MS);
         this.#deps.events.emit("sourceRetry", { attempt, delayMs, error: error.message });
         await sleep(delayMs, signal);
         continue;
@@ -159,11 +181,15 @@ export class Pipeline {
         if (this.#options.untilEmpty && (await this.#drained())) break;
         continue;
       }
-      this.#inFlight += messages.length;
-      this.#heartbeat?.track(messages);
-      this.#deps.events.emit("received", messages.length);
-      this.#deps.events.emit("receivedBatch", oldestSent(messages));
-      for (const message of messages) this.#buffer.push(message);
+      const fresh = this.#held.admit(messages);
+      if (fresh.length < messages.length)
+        this.#deps.events.emit("redelivered", messages.length - fresh.length);
+      if (fresh.length === 0) continue;
+      this.#inFlight += fresh.length;
+      this.#inFlightBytes += bodyLength(fresh);
+      this.#deps.events.emit("received", fresh.length);
+      this.#deps.events.emit("receivedBatch", oldestSent(fresh));
+      for (const message of fresh) this.#buffer.push(message);
       this.#work.notify();
     }
   }
@@ -284,34 +310,16 @@ export class Pipeline {
     return this.#commit(batch, fallback);
   }
 
-  /**
-   * Deletes committed messages, retrying the entries SQS refused. One that still fails is harmless (it comes
-   * back after its visibility timeout and the ledger skips it) but is counted.
-   */
+  /** Deletes committed messages (see Acknowledger), then lets go of them. */
   async #acknowledge(messages: readonly SourceMessage[]): Promise<void> {
-    let remaining: readonly SourceMessage[] = messages;
     this.#awaitingDelete += messages.length;
     try {
-      for (let attempt = 1; remaining.length > 0; attempt++) {
-        let reason = "refused by SQS";
-        try {
-          const result = await this.#deps.source.delete(remaining);
-          this.#deps.events.emit("deleted", result.deleted);
-          remaining = result.failed;
-        } catch (thrown) {
-          reason = coerceError(thrown).message;
-        }
-        if (remaining.length === 0) return;
-        if (attempt >= DELETE_ATTEMPTS) {
-          this.#deps.events.emit("deleteFailed", remaining.length, reason);
-          return;
-        }
-        await sleep(backoffMs(attempt), this.#abandon.signal);
-      }
+      await this.#acknowledger.acknowledge(messages);
     } finally {
       this.#awaitingDelete -= messages.length;
       this.#inFlight -= messages.length;
-      this.#heartbeat?.release(messages);
+      this.#inFlightBytes -= bodyLength(messages);
+      this.#held.release(messages);
       this.#capacity.notify();
     }
   }

@@ -76,11 +76,18 @@ export class SqsSource implements MessageSource {
   readonly #client: SQSClient;
   readonly #config: SqsConfig;
   readonly #options: SqsSourceOptions;
+  #visibilityTimeoutSeconds: number | undefined;
 
   constructor(config: SqsConfig, options: SqsSourceOptions) {
     this.#config = config;
     this.#options = options;
+    this.#visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
     this.#client = createSqsClient(config, options);
+  }
+
+  /** Receive with this visibility timeout from now on (for a queue whose own is too short to work with). */
+  useVisibilityTimeout(seconds: number): void {
+    this.#visibilityTimeoutSeconds = seconds;
   }
 
   /** Checks that the endpoint answers and the queue exists, before anything is consumed. */
@@ -109,9 +116,9 @@ export class SqsSource implements MessageSource {
           QueueUrl: this.#config.queueUrl,
           MaxNumberOfMessages: 10,
           WaitTimeSeconds: this.#options.waitTimeSeconds,
-          ...(this.#options.visibilityTimeoutSeconds === undefined
+          ...(this.#visibilityTimeoutSeconds === undefined
             ? {}
-            : { VisibilityTimeout: this.#options.visibilityTimeoutSeconds }),
+            : { VisibilityTimeout: this.#visibilityTimeoutSeconds }),
           MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
           MessageAttributeNames: [ORIGINAL_ID_ATTRIBUTE],
         }),

@@ -231,6 +231,7 @@ describe("fault injection", () => {
         batchBytes: 4 * 1024 * 1024,
         writers: 1,
         maxInFlight: 100,
+        maxInFlightBytes: 32 * 1024 * 1024,
         maxRetryTimeMs: 10_000,
         untilEmpty: true,
       },

@@ -91,6 +91,28 @@ describe("run configuration", () => {
     );
   });
 
+  it("refuses a visibility timeout too short to hold a message while it loads (0 livelocks)", () => {
+    for (const value of ["0", "1"]) {
+      configError(
+        () => loadRunConfig({ "visibility-timeout": value }, { SECURELOG_KEY: KEY }),
+        /--visibility-timeout must be a whole number from 2 to 43200/,
+      );
+    }
+    assert.equal(
+      loadRunConfig({ "visibility-timeout": "2" }, { SECURELOG_KEY: KEY }).visibilityTimeoutSeconds,
+      2,
+    );
+  });
+
+  it("bounds in-flight message bodies by size, 32 MiB unless told otherwise", () => {
+    assert.equal(loadRunConfig({}, { SECURELOG_KEY: KEY }).maxInFlightMb, 32);
+    assert.equal(loadRunConfig({}, { SECURELOG_KEY: KEY, SECURELOG_MAX_IN_FLIGHT_MB: "8" }).maxInFlightMb, 8);
+    configError(
+      () => loadRunConfig({ "max-in-flight-mb": "0" }, { SECURELOG_KEY: KEY }),
+      /--max-in-flight-mb must be a whole number from 1 to 1024/,
+    );
+  });
+
   it("never echoes a database password in an error", () => {
     configError(
       () => loadRunConfig({ "database-url": "postgres://u:s3cret@" }, { SECURELOG_KEY: KEY }),

@@ -6,7 +6,7 @@ import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.ts";
 import type { RowSink } from "../../src/sink/row-sink.ts";
-import type { MessageSource } from "../../src/source/message.ts";
+import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
 import { MemorySink, MemorySource } from "../helpers/memory.ts";
@@ -18,6 +18,7 @@ const OPTIONS: PipelineOptions = {
   batchBytes: 4 * 1024 * 1024,
   writers: 2,
   maxInFlight: 100,
+  maxInFlightBytes: 32 * 1024 * 1024,
   maxRetryTimeMs: 60_000,
   untilEmpty: true,
 };
@@ -178,5 +179,117 @@ describe("pipeline", () => {
     assert.equal(new Set(source.deleted).size, 30);
     assert.equal(summary.counts().deleteFailed, 0);
     assert.equal(instance.awaitingDelete, 0);
+  });
+});
+
+/** A queue whose visibility timeout is 0: every receive hands back everything not yet deleted, each time with a new handle. */
+class ZeroVisibilitySource implements MessageSource {
+  readonly deletedHandles: string[] = [];
+  readonly #pending = new Map<string, string>();
+  #deliveries = 0;
+
+  constructor(bodies: readonly string[]) {
+    for (const [i, body] of bodies.entries()) this.#pending.set(`m${i}`, body);
+  }
+
+  async receive(): Promise<readonly SourceMessage[]> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return [...this.#pending].slice(0, 10).map(([id, body]) => ({
+      id,
+      receiptHandle: `${id}#${++this.#deliveries}`,
+      body,
+      sentTimestampMs: undefined,
+      receiveCount: 1,
+      receivedAt: new Date(),
+    }));
+  }
+
+  async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
+    for (const m of messages) {
+      this.deletedHandles.push(m.receiptHandle);
+      this.#pending.delete(m.id);
+    }
+    return { deleted: messages.length, failed: [] };
+  }
+}
+
+describe("pipeline: redeliveries, deletes and memory", () => {
+  it("a message delivered again while held is processed, counted and deleted once, with its newest handle", async () => {
+    const sink = new MemorySink({ delayMs: 20 });
+    const source = new ZeroVisibilitySource(bodies(30));
+    const { instance, summary } = pipeline(source, sink, { concurrency: 2, batchSize: 10 });
+    const latest = new Map<string, number>();
+    const original = source.receive.bind(source);
+    source.receive = async () => {
+      const got = await original();
+      for (const m of got) latest.set(m.id, Number(m.receiptHandle.split("#")[1]));
+      return got;
+    };
+    await instance.run();
+    const counts = summary.counts();
+    assert.equal(sink.committed.size, 30);
+    assert.equal(counts.received, 30);
+    assert.equal(counts.deleted, 30);
+    assert.ok(counts.redelivered > 0, "the source did deliver held messages again");
+    assert.equal(source.deletedHandles.length, 30);
+    const deletedIds = source.deletedHandles.map((h) => h.split("#")[0]);
+    assert.equal(new Set(deletedIds).size, 30);
+  });
+
+  it("keeps retrying a committed message's delete while its receipt handle is valid, not a second", async () => {
+    const source = new MemorySource(bodies(20));
+    let outage = true;
+    const original = source.delete.bind(source);
+    source.delete = async (messages) => {
+      if (outage) throw new Error("connect ECONNREFUSED 127.0.0.1:4566");
+      return original(messages);
+    };
+    setTimeout(() => {
+      outage = false;
+    }, 3000).unref();
+    const { instance, summary } = pipeline(source, new MemorySink(), { visibilityTimeoutMs: 30_000 });
+    const started = Date.now();
+    await instance.run();
+    assert.equal(summary.counts().deleteFailed, 0);
+    assert.equal(new Set(source.deleted).size, 20);
+    assert.ok(Date.now() - started < 5000, `resumed ${Date.now() - started} ms after the start`);
+  });
+
+  it("gives a delete up just before the receipt handle expires", async () => {
+    const source = new MemorySource(bodies(5));
+    source.delete = async () => {
+      throw new Error("connect ECONNREFUSED 127.0.0.1:4566");
+    };
+    const { instance, summary } = pipeline(source, new MemorySink(), { visibilityTimeoutMs: 2000 });
+    const started = Date.now();
+    await instance.run();
+    const elapsed = Date.now() - started;
+    assert.equal(summary.counts().deleteFailed, 5);
+    assert.ok(elapsed < 2000 && elapsed > 700, `gave up after ${elapsed} ms`);
+  });
+
+  it("bounds the bodies held in memory by size as well as by count", async () => {
+    const big = `{"pad": "${"x".repeat(100_000)}"}`;
+    const sink = new MemorySink({ delayMs: 5 });
+    const source = new MemorySource(Array.from({ length: 100 }, () => big));
+    const { instance, events } = pipeline(source, sink, {
+      concurrency: 2,
+      maxInFlight: 1000,
+      maxInFlightBytes: 1_000_000,
+    });
+    let peak = 0;
+    let held = 0;
+    events.on("received", (n) => {
+      held += n;
+      peak = Math.max(peak, held);
+    });
+    events.on("deleted", (n) => {
+      held -= n;
+    });
+    await instance.run();
+    // At most the bound plus one receive (10 messages) per poller.
+    assert.ok(peak * big.length <= 1_000_000 + 2 * 10 * big.length, `peak ${peak} messages`);
+    assert.ok(peak < 40, `peak ${peak} messages`);
+    assert.equal(sink.committed.size, 100);
   });
 });
