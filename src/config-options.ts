@@ -44,6 +44,13 @@ export const RUN_OPTIONS = {
     defaultText: DEFAULT_DATABASE_URL,
     description: "PostgreSQL connection string.",
   },
+  schema: {
+    type: "string",
+    env: ["SECURELOG_SCHEMA"],
+    valueName: "NAME",
+    defaultText: "public",
+    description: "Schema of user_logins and SecureLog's side tables (must exist; every statement names it).",
+  },
   mask: {
     type: "string",
     env: ["SECURELOG_MASK"],

@@ -7,6 +7,8 @@ import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL, type OptionSpec, RUN_OPTIONS } from "./config-options.ts";
 import { ConfigError } from "./errors.ts";
+import type { DatabaseConfig } from "./sink/database.ts";
+import { SCHEMA_NAME } from "./sink/sql/tables.ts";
 import { type KeyRing, keyRing, type MaskKey, parseKeyList } from "./transform/mask-key.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -30,6 +32,8 @@ export interface SqsConfig {
 export interface RunConfig {
   readonly sqs: SqsConfig;
   readonly databaseUrl: string;
+  /** Schema of SecureLog's tables. */
+  readonly schema: string;
   readonly mask: MaskConfig;
   readonly appVersion: AppVersionMode;
   readonly concurrency: number;
@@ -219,6 +223,21 @@ export function loadDatabaseUrl(flags: Flags, env: Env): string {
   return value;
 }
 
+export function loadSchema(flags: Flags, env: Env): string {
+  const value = raw("schema", flags, env) ?? "public";
+  if (!SCHEMA_NAME.test(value)) {
+    throw new ConfigError(
+      `${describeSource("schema", flags)} must be a plain lower-case schema name (letters, digits, _ and $; got "${value}")`,
+    );
+  }
+  return value;
+}
+
+/** The database and schema of every command that reads or writes SecureLog's tables. */
+export function loadDatabase(flags: Flags, env: Env): DatabaseConfig {
+  return { url: loadDatabaseUrl(flags, env), schema: loadSchema(flags, env) };
+}
+
 const KEY_HELP = "Create one with `securelog keygen` and set SECURELOG_KEY, or pass --key-file";
 
 function readKeyFile(keyFile: string): string {
@@ -278,6 +297,7 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
   const config: RunConfig = {
     sqs: loadSqsConfig(flags, env),
     databaseUrl: loadDatabaseUrl(flags, env),
+    schema: loadSchema(flags, env),
     mask: loadMaskConfig(flags, env),
     appVersion: choice("app-version", flags, env, ["major", "packed"], "major"),
     concurrency: integer("concurrency", flags, env, 8, 1, 64),

@@ -1,13 +1,13 @@
-import { type Env, type Flags, loadDatabaseUrl, loadMaskConfig, type MaskConfig } from "../config.ts";
+import { type Env, type Flags, loadDatabase, loadMaskConfig, type MaskConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
   type BodyField,
-  DELETE_LOGINS,
-  DELETE_REJECTS,
-  INSERT_AUDIT_ONE,
-  LIST_LOGINS,
-  LIST_REJECTS,
+  deleteLogins,
+  deleteRejects,
+  insertAudit,
+  listLogins,
+  listRejects,
   type MaskedColumn,
 } from "../sink/sql/privacy.ts";
 import { inTransaction } from "../sink/transaction.ts";
@@ -59,15 +59,16 @@ function target(flags: Flags, mask: MaskConfig): Target {
 export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   const mask = loadMaskConfig(flags, env);
   const { field, column, masks } = target(flags, mask);
-  const databaseUrl = loadDatabaseUrl(flags, env);
+  const database = loadDatabase(flags, env);
   const reason = reasonOr(flags, "erasure request");
   const keys =
     mask.mode === "sha256" ? "unkeyed sha256" : `keys ${mask.keys.all.map((k) => k.id).join(", ")}`;
   const label = field === "ip" ? "the given ip" : "the given device id";
-  await withDatabase(databaseUrl, async (client) => {
+  const needs = { require: ["logins", "rejects"], create: ["audit"] } as const;
+  await withDatabase(database, needs, async (client, t) => {
     if (flags["dry-run"] === true) {
-      const rows = await client.query(LIST_LOGINS(column), [masks]);
-      const rejects = await client.query(LIST_REJECTS(field), [masks]);
+      const rows = await client.query(listLogins(t, column), [masks]);
+      const rejects = await client.query(listRejects(t, field), [masks]);
       print(
         io.stdout,
         `dry run: ${rows.rowCount} rows and ${rejects.rowCount} rejections match ${label} (${keys}):`,
@@ -77,9 +78,9 @@ export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<
       return;
     }
     const { rows, rejects } = await inTransaction(client, async () => {
-      const deletedRows = (await client.query(DELETE_LOGINS(column), [masks])).rowCount ?? 0;
-      const deletedRejects = (await client.query(DELETE_REJECTS(field), [masks])).rowCount ?? 0;
-      await client.query(INSERT_AUDIT_ONE, [
+      const deletedRows = (await client.query(deleteLogins(t, column), [masks])).rowCount ?? 0;
+      const deletedRejects = (await client.query(deleteRejects(t, field), [masks])).rowCount ?? 0;
+      await client.query(insertAudit(t), [
         `forget_${field}`,
         masks[0],
         deletedRows + deletedRejects,

@@ -111,7 +111,11 @@ function parse(name: string, command: Command, args: readonly string[]) {
     // No option of ours is `multiple`, so every value is a string or a boolean.
     return { flags: values as Flags, positionals };
   } catch (error) {
-    const message = coerceError(error).message.replace(/\. To specify a positional argument.*$/s, "");
+    // One line: parseArgs explains some mistakes over several.
+    const message = coerceError(error)
+      .message.replace(/\. To specify a positional argument.*$/s, "")
+      .replace(/\s*\n\s*/g, " ")
+      .replace(/\.+$/, "");
     throw new UsageError(`${message}. See \`securelog ${name} --help\`.`);
   }
 }

@@ -4,6 +4,7 @@ import { type Flags, RUN_OPTIONS } from "../config.ts";
 /** Options shared by reveal, forget and rekey: where the data is and which keys open it. */
 export const PRIVACY_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
+  schema: RUN_OPTIONS.schema,
   mask: RUN_OPTIONS.mask,
   "key-file": RUN_OPTIONS["key-file"],
   reason: {

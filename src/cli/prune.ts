@@ -1,32 +1,84 @@
-import { type Env, type Flags, loadDatabaseUrl, RUN_OPTIONS } from "../config.ts";
-import { ConfigError } from "../errors.ts";
+import { type Env, type Flags, loadDatabase, loadSqsConfig, RUN_OPTIONS } from "../config.ts";
+import { ConfigError, coerceError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
-import { PRUNE_LEDGER } from "../sink/sql/prune.ts";
+import { pruneLedger } from "../sink/sql/prune.ts";
+import { SqsSource } from "../source/sqs-source.ts";
 import { type CliIo, print } from "./io.ts";
 
 export const PRUNE_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
+  schema: RUN_OPTIONS.schema,
+  "queue-url": RUN_OPTIONS["queue-url"],
+  endpoint: RUN_OPTIONS.endpoint,
+  region: RUN_OPTIONS.region,
   "older-than": { type: "string" },
+  force: { type: "boolean" },
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
 } as const;
 
+const DAY_SECONDS = 86_400;
+const MAX_DAYS = 36_500;
+
+/** Whole days, written as digits: "", " ", "1e-9" and "0.5" are mistakes, never zero. */
+function parseDays(text: string): number {
+  const days = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(days) || days > MAX_DAYS) {
+    throw new ConfigError(
+      `--older-than must be a whole number of days from 0 to ${MAX_DAYS} (got "${text}")`,
+    );
+  }
+  return days;
+}
+
+/** The queue's MessageRetentionPeriod in whole days (rounded up), or why it could not be read. */
+async function retentionDays(flags: Flags, env: Env): Promise<number | Error> {
+  const source = new SqsSource(loadSqsConfig(flags, env), {
+    waitTimeSeconds: 0,
+    visibilityTimeoutSeconds: undefined,
+    maxSockets: 2,
+  });
+  try {
+    return Math.ceil((await source.inspect()).retentionSeconds / DAY_SECONDS);
+  } catch (error) {
+    return coerceError(error);
+  } finally {
+    source.close();
+  }
+}
+
 /**
- * `securelog prune [--older-than DAYS]`: forgets ledger entries older than the queue can hold a message
- * (SQS keeps a message at most 14 days, the default here). Past that no redelivery can arrive, so the entry
- * protects nothing. Pruning younger entries would let a late redelivery load a second row.
+ * `securelog prune [--older-than DAYS]`: forgets ledger entries older than the queue can hold a message. Past
+ * the queue's retention no redelivery can arrive, so the entry protects nothing; pruning younger entries lets a
+ * late redelivery load a second row. So the retention is read from the queue and a shorter --older-than is
+ * refused unless --force says the operator knows better (for example a dead-letter queue that keeps messages
+ * longer has to be taken into account by hand).
  */
 export async function pruneCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   const text = flags["older-than"];
-  const days = typeof text === "string" ? Number(text) : 14;
-  if (!Number.isFinite(days) || days < 0 || days > 36_500) {
-    throw new ConfigError("--older-than must be a number of days from 0 to 36500");
+  const given = typeof text === "string" ? parseDays(text) : undefined;
+  const database = loadDatabase(flags, env);
+  const force = flags.force === true;
+  const retention = await retentionDays(flags, env);
+  if (retention instanceof Error && !force) {
+    throw new ConfigError(
+      `cannot read the queue's retention period to know what is safe to prune (${retention.message}). Fix --queue-url, or pass --force with --older-than DAYS.`,
+      "retention_unknown",
+    );
   }
-  const databaseUrl = loadDatabaseUrl(flags, env);
-  const removed = await withDatabase(databaseUrl, async (client) => {
+  const minimum = retention instanceof Error ? 14 : retention;
+  const days = given ?? Math.max(minimum, 1);
+  if (days < minimum && !force) {
+    throw new ConfigError(
+      `the queue keeps messages for ${minimum} days; pruning ledger entries younger than that lets a late redelivery load a second row. Use --older-than ${minimum} or more (or --force).`,
+      "prune_too_young",
+    );
+  }
+  const removed = await withDatabase(database, { require: ["ledger"], create: [] }, async (client, t) => {
+    const statement = pruneLedger(t);
     let total = 0;
     for (;;) {
-      const n = (await client.query(PRUNE_LEDGER, [days, 10_000])).rowCount ?? 0;
+      const n = (await client.query(statement, [days, 10_000])).rowCount ?? 0;
       total += n;
       if (n === 0) return total;
     }

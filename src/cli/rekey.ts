@@ -1,17 +1,18 @@
 import type pg from "pg";
-import { type Env, type Flags, loadDatabaseUrl, loadMaskConfig } from "../config.ts";
+import { type Env, type Flags, loadDatabase, loadMaskConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
   type BodyField,
-  COUNT_OTHER_KEY_ROWS,
-  INSERT_AUDIT_ONE,
+  countOtherKeyRows,
+  insertAudit,
   type MaskedColumn,
-  REMAP_LOGINS,
-  REMAP_REJECTS,
-  STALE_LOGIN_VALUES,
-  STALE_REJECT_VALUES,
+  remapLogins,
+  remapRejects,
+  staleLoginValues,
+  staleRejectValues,
 } from "../sink/sql/privacy.ts";
+import type { Tables } from "../sink/sql/tables.ts";
 import { inTransaction } from "../sink/transaction.ts";
 import { createMasker, type Masker } from "../transform/mask.ts";
 import type { KeyRing } from "../transform/mask-key.ts";
@@ -27,13 +28,14 @@ interface Pass {
   readonly domain: BodyField;
 }
 
-const PASSES: Pass[] = (["masked_ip", "masked_device_id"] as MaskedColumn[]).flatMap((column) => {
-  const domain: BodyField = column === "masked_ip" ? "ip" : "device_id";
-  return [
-    { select: STALE_LOGIN_VALUES(column), update: REMAP_LOGINS(column), domain },
-    { select: STALE_REJECT_VALUES(domain), update: REMAP_REJECTS(domain), domain },
-  ];
-});
+const passes = (t: Tables): Pass[] =>
+  (["masked_ip", "masked_device_id"] as MaskedColumn[]).flatMap((column) => {
+    const domain: BodyField = column === "masked_ip" ? "ip" : "device_id";
+    return [
+      { select: staleLoginValues(t, column), update: remapLogins(t, column), domain },
+      { select: staleRejectValues(t, domain), update: remapRejects(t, domain), domain },
+    ];
+  });
 
 /** Re-masks one table column in pages: open with whichever loaded key made it, seal with the current key. */
 async function rekeyPass(
@@ -84,11 +86,12 @@ export async function rekeyCommand(flags: Flags, io: CliIo, env: Env): Promise<n
   }
   if (mask.mode === "sha256") throw new ConfigError("nothing to rekey: --mask sha256 uses no key");
   const keys = mask.keys;
-  const databaseUrl = loadDatabaseUrl(flags, env);
+  const database = loadDatabase(flags, env);
   const reason = reasonOr(flags, "key rotation");
-  return withDatabase(databaseUrl, async (client) => {
+  const needs = { require: ["logins", "rejects"], create: ["audit"] } as const;
+  return withDatabase(database, needs, async (client, t) => {
     if (mask.mode === "hmac") {
-      const other = await client.query<{ n: number }>(COUNT_OTHER_KEY_ROWS, [`${keys.current.id}:%`]);
+      const other = await client.query<{ n: number }>(countOtherKeyRows(t), [`${keys.current.id}:%`]);
       const n = other.rows[0]?.n ?? 0;
       if (n === 0) {
         print(io.stdout, `every row is already masked with the current key ${keys.current.id}.`);
@@ -103,13 +106,13 @@ export async function rekeyCommand(flags: Flags, io: CliIo, env: Env): Promise<n
     let values = 0;
     let rows = 0;
     let unopenable = 0;
-    for (const pass of PASSES) {
+    for (const pass of passes(t)) {
       const result = await rekeyPass(client, pass, keys, masker, batchSize);
       values += result.values;
       rows += result.rows;
       unopenable += result.unopenable;
     }
-    await client.query(INSERT_AUDIT_ONE, ["rekey", null, rows, reason, operatorName()]);
+    await client.query(insertAudit(t), ["rekey", null, rows, reason, operatorName()]);
     print(io.stdout, `re-masked ${values} distinct values in ${rows} rows under key ${keys.current.id}.`);
     if (unopenable > 0) {
       print(

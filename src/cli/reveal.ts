@@ -1,7 +1,7 @@
-import { type Env, type Flags, loadDatabaseUrl, loadKeyRing } from "../config.ts";
+import { type Env, type Flags, loadDatabase, loadKeyRing } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
-import { INSERT_AUDIT } from "../sink/sql/privacy.ts";
+import { insertRevealAudit } from "../sink/sql/privacy.ts";
 import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/reveal.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print } from "./io.ts";
@@ -34,7 +34,7 @@ export async function revealCommand(
   if (values.length === 0)
     throw new UsageError("give masked values to reveal, or - to read them from standard input");
   const keys = loadKeyRing(flags, env);
-  const databaseUrl = loadDatabaseUrl(flags, env);
+  const database = loadDatabase(flags, env);
   const fromStdin = values.length === 1 && values[0] === "-";
   const text = fromStdin ? await readAll(io.stdin) : "";
   const tokens = fromStdin ? [...new Set(text.match(ENCRYPTED_IN_TEXT) ?? [])] : [...values];
@@ -49,8 +49,8 @@ export async function revealCommand(
   if (!fromStdin && failures.length > 0) {
     throw new SecureLogError("reveal_failed", `cannot reveal ${failures[0]}`);
   }
-  await withDatabase(databaseUrl, (client) =>
-    client.query(INSERT_AUDIT, [[...revealed.keys()], reason, operatorName()]),
+  await withDatabase(database, { require: [], create: ["audit"] }, (client, t) =>
+    client.query(insertRevealAudit(t), [[...revealed.keys()], reason, operatorName()]),
   );
   if (fromStdin) {
     io.stdout.write(text.replace(ENCRYPTED_IN_TEXT, (token) => revealed.get(token) ?? token));

@@ -8,7 +8,9 @@ import { RunSummary } from "../ops/summary.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { WriterThread } from "../pipeline/writer-thread.ts";
+import { describeDatabase } from "../sink/pg-errors.ts";
 import { PgSink } from "../sink/pg-sink.ts";
+import { tablesIn } from "../sink/sql/tables.ts";
 import { verifyOriginalId } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { type CliIo, print } from "./io.ts";
@@ -52,8 +54,10 @@ export async function executeRun(
   const keys = config.mask.mode === "sha256" ? undefined : config.mask.keys.all;
   const onIdleError = (message: string) => logger.warn(`idle database connection failed: ${message}`);
   // Schema checks and /readyz; the rows go through the writer thread's own connections.
+  const tables = tablesIn(config.schema);
   const sink = new PgSink({
     databaseUrl: config.databaseUrl,
+    tables,
     poolSize: 1,
     onIdleError: (error) => onIdleError(error.message),
   });
@@ -118,6 +122,7 @@ export async function executeRun(
     logger.info(
       {
         queue: config.sqs.queueUrl,
+        table: `${describeDatabase(config.databaseUrl)} ${tables.schema}.user_logins`,
         visible: queue.visibleMessages,
         visibilityTimeout: visibilityTimeoutSeconds,
         pollers: config.concurrency,
@@ -133,6 +138,7 @@ export async function executeRun(
     writer = new WriterThread(
       {
         databaseUrl: config.databaseUrl,
+        schema: config.schema,
         poolSize: tuning.writers,
         mask: config.mask,
         appVersion: config.appVersion,

@@ -1,16 +1,17 @@
-import { type Env, type Flags, loadDatabaseUrl, RUN_OPTIONS } from "../config.ts";
+import { type Env, type Flags, loadDatabase, RUN_OPTIONS } from "../config.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
-  STATS_APP_VERSIONS,
-  STATS_DEVICE_TYPES,
-  STATS_LOCALES,
-  STATS_REJECT_REASONS,
-  STATS_TOTALS,
+  statsAppVersions,
+  statsDeviceTypes,
+  statsLocales,
+  statsRejectReasons,
+  statsTotals,
 } from "../sink/sql/stats.ts";
 import { type CliIo, print } from "./io.ts";
 
 export const STATS_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
+  schema: RUN_OPTIONS.schema,
   json: { type: "boolean" },
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
@@ -82,9 +83,11 @@ export function formatStats(s: Stats): string {
 
 /** `securelog stats [--json]`: what is in the table, read from the database. */
 export async function statsCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
-  const databaseUrl = loadDatabaseUrl(flags, env);
-  const stats = await withDatabase(databaseUrl, async (client): Promise<Stats> => {
-    const totals: Partial<Totals> = (await client.query<Totals>(STATS_TOTALS)).rows[0] ?? {};
+  const database = loadDatabase(flags, env);
+  // Read-only: needs the tables to exist, creates nothing, takes no lock.
+  const needs = { require: ["logins", "rejects"], create: [] } as const;
+  const stats = await withDatabase(database, needs, async (client, t): Promise<Stats> => {
+    const totals: Partial<Totals> = (await client.query<Totals>(statsTotals(t))).rows[0] ?? {};
     const counts = async (sql: string) => (await client.query<Count>(sql, [TOP])).rows;
     return {
       rows: totals.rows ?? 0,
@@ -95,10 +98,10 @@ export async function statsCommand(flags: Flags, io: CliIo, env: Env): Promise<n
       rejects: totals.rejects ?? 0,
       firstDate: totals.first_date ?? null,
       lastDate: totals.last_date ?? null,
-      appVersions: await counts(STATS_APP_VERSIONS),
-      locales: await counts(STATS_LOCALES),
-      deviceTypes: await counts(STATS_DEVICE_TYPES),
-      rejectReasons: await counts(STATS_REJECT_REASONS),
+      appVersions: await counts(statsAppVersions(t)),
+      locales: await counts(statsLocales(t)),
+      deviceTypes: await counts(statsDeviceTypes(t)),
+      rejectReasons: await counts(statsRejectReasons(t)),
     };
   });
   print(io.stdout, flags.json === true ? JSON.stringify(stats, null, 2) : formatStats(stats));

@@ -10,6 +10,8 @@ import type { PackedStrings, WireBatch } from "./wire-batch.ts";
 /** What the writer thread needs to build its transformer, sink and SQS client; cloned into it (KeyObjects clone). */
 export interface WriterSetup {
   readonly databaseUrl: string;
+  /** Schema of SecureLog's tables. */
+  readonly schema: string;
   /** Connections in the thread's pool: one per concurrent batch. */
   readonly poolSize: number;
   readonly mask: MaskConfig;

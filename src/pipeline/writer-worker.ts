@@ -2,6 +2,7 @@
 // messages it is told to, one reply per request.
 import { parentPort, workerData } from "node:worker_threads";
 import { PgSink } from "../sink/pg-sink.ts";
+import { tablesIn } from "../sink/sql/tables.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { createMasker } from "../transform/mask.ts";
 import { createRejecter, createTransformer } from "../transform/transform.ts";
@@ -17,6 +18,7 @@ const masker = createMasker(setup.mask);
 const writer = new TransformingWriter(
   new PgSink({
     databaseUrl: setup.databaseUrl,
+    tables: tablesIn(setup.schema),
     poolSize: setup.poolSize,
     onIdleError: (error) => reply({ type: "idleError", message: error.message }),
   }),

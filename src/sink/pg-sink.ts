@@ -2,21 +2,19 @@ import pg from "pg";
 import { coerceError, errorCode, SecureLogError } from "../errors.ts";
 import type { LoginRow, Outcome, RejectRecord } from "../transform/transform.ts";
 import type { RejectReason } from "../transform/validate.ts";
+import { ensureTables, type SchemaNeeds } from "./ensure-schema.ts";
 import { classifySinkError, databaseUnreachable, describeDatabase, describeSinkError } from "./pg-errors.ts";
 import { type RowSink, SinkError, type WriteResult } from "./row-sink.ts";
-import { contractViolations } from "./schema-contract.ts";
-import {
-  CREATE_AUDIT,
-  CREATE_LEDGER,
-  CREATE_REJECTS,
-  CREATE_USER_LOGINS,
-  LOCK_SCHEMA,
-} from "./sql/create-schema.ts";
-import { INSERT_NEW_OUTCOMES, INSERT_OUTCOMES } from "./sql/insert-outcomes.ts";
-import { inTransaction } from "./transaction.ts";
+import { insertNewOutcomes, insertOutcomes } from "./sql/insert-outcomes.ts";
+import { type Tables, tablesIn } from "./sql/tables.ts";
+
+/** What `run` needs: its three tables, created when missing. */
+export const RUN_NEEDS: SchemaNeeds = { create: ["logins", "rejects", "ledger"], require: [] };
 
 export interface PgSinkOptions {
   readonly databaseUrl: string;
+  /** SecureLog's tables, schema-qualified (sql/tables.ts); those in public by default. */
+  readonly tables?: Tables;
   /** Connections in the pool; one per concurrent batch write. */
   readonly poolSize: number;
   readonly connectTimeoutMs?: number;
@@ -65,9 +63,15 @@ function rejectParams(rejects: readonly { id: string; reject: RejectRecord }[]):
 export class PgSink implements RowSink {
   readonly #pool: pg.Pool;
   readonly #databaseUrl: string;
+  readonly #tables: Tables;
+  readonly #insertNew: string;
+  readonly #insertChecked: string;
 
   constructor(options: PgSinkOptions) {
     this.#databaseUrl = options.databaseUrl;
+    this.#tables = options.tables ?? tablesIn("public");
+    this.#insertNew = insertNewOutcomes(this.#tables);
+    this.#insertChecked = insertOutcomes(this.#tables);
     this.#pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize,
@@ -103,31 +107,18 @@ export class PgSink implements RowSink {
     }
   }
 
-  async ensureSchema(): Promise<void> {
+  /** Checks (and where allowed creates) the tables a command needs; see ensureTables. */
+  async ensureSchema(needs: SchemaNeeds = RUN_NEEDS): Promise<void> {
     try {
       await this.withConnection((client) =>
-        inTransaction(client, async () => {
-          await client.query(LOCK_SCHEMA);
-          await client.query(CREATE_USER_LOGINS);
-          await client.query(CREATE_REJECTS);
-          await client.query(CREATE_LEDGER);
-          await client.query(CREATE_AUDIT);
-          const problems = await contractViolations(client);
-          if (problems.length > 0) {
-            throw new SecureLogError(
-              "schema_mismatch",
-              `the tables in ${describeDatabase(this.#databaseUrl)} do not match what SecureLog writes: ${problems.join("; ")}. Fix the table, or point --database-url elsewhere.`,
-              { exitCode: 2 },
-            );
-          }
-        }),
+        ensureTables(client, this.#tables, needs, describeDatabase(this.#databaseUrl)),
       );
     } catch (error) {
       if (error instanceof SecureLogError) throw error;
       if (classifySinkError(error) === "retry") throw databaseUnreachable(this.#databaseUrl, error);
       throw new SecureLogError(
         "schema_failed",
-        `cannot create SecureLog's tables in ${describeDatabase(this.#databaseUrl)}: ${describeSinkError(error)}`,
+        `cannot check or create SecureLog's tables in ${describeDatabase(this.#databaseUrl)}: ${describeSinkError(error)}`,
         { cause: error },
       );
     }
@@ -157,14 +148,17 @@ export class PgSink implements RowSink {
     const params = [...loginParams(rows), ...rejectParams(rejects)];
     return this.withConnection(async (client) => {
       try {
-        await client.query(INSERT_NEW_OUTCOMES, params);
+        await client.query(this.#insertNew, params);
         const rejected = new Map<RejectReason, number>();
         for (const { reject } of rejects) rejected.set(reject.reason, (rejected.get(reject.reason) ?? 0) + 1);
         return { loaded: rows.length, rejected, duplicates: outcomes.length - rows.length - rejects.length };
       } catch (error) {
         if (errorCode(error) !== UNIQUE_VIOLATION) throw error;
       }
-      const result = await client.query<{ reason: RejectReason | null; n: number }>(INSERT_OUTCOMES, params);
+      const result = await client.query<{ reason: RejectReason | null; n: number }>(
+        this.#insertChecked,
+        params,
+      );
       let loaded = 0;
       let rejectedCount = 0;
       const rejected = new Map<RejectReason, number>();

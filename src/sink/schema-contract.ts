@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { TABLE_NAMES, type TableRole, type Tables } from "./sql/tables.ts";
 
 interface ExpectedColumn {
   readonly name: string;
@@ -6,71 +7,128 @@ interface ExpectedColumn {
   readonly type: string;
   /** character_maximum_length, for varchar columns */
   readonly length?: number;
+  /** SecureLog writes NULL here (a missing locale, a body that is not JSON): a NOT NULL would refuse those. */
+  readonly nullable?: true;
 }
 
 /**
- * What SecureLog writes, per table. An existing table must have these columns with these types (more columns
- * are allowed); otherwise every batch would fail at run time, or worse, values would be cast silently.
+ * What SecureLog writes, per table. An existing table must have these columns with these types; more columns
+ * are allowed only if an INSERT that leaves them out succeeds (nullable, or with a default). Otherwise every
+ * batch would fail at run time, or worse, values would be cast silently or rows refused one by one.
  */
-export const EXPECTED_TABLES: Readonly<Record<string, readonly ExpectedColumn[]>> = {
-  user_logins: [
+export const EXPECTED_TABLES: Readonly<Record<TableRole, readonly ExpectedColumn[]>> = {
+  logins: [
     { name: "user_id", type: "character varying", length: 128 },
     { name: "device_type", type: "character varying", length: 32 },
     { name: "masked_ip", type: "character varying", length: 256 },
     { name: "masked_device_id", type: "character varying", length: 256 },
-    { name: "locale", type: "character varying", length: 32 },
+    { name: "locale", type: "character varying", length: 32, nullable: true },
     { name: "app_version", type: "integer" },
     { name: "create_date", type: "date" },
   ],
-  user_logins_rejects: [
+  rejects: [
     { name: "message_id", type: "text" },
     { name: "reason", type: "character varying", length: 128 },
     { name: "received_at", type: "timestamp with time zone" },
-    { name: "sent_at", type: "timestamp with time zone" },
+    { name: "sent_at", type: "timestamp with time zone", nullable: true },
     { name: "receive_count", type: "integer" },
-    { name: "masked_body", type: "jsonb" },
+    { name: "masked_body", type: "jsonb", nullable: true },
     { name: "body_digest", type: "character varying", length: 256 },
     { name: "body_bytes", type: "integer" },
   ],
-  securelog_processed: [
+  ledger: [
     { name: "message_id", type: "text" },
     { name: "processed_at", type: "timestamp with time zone" },
   ],
+  audit: [
+    { name: "action", type: "character varying", length: 32 },
+    { name: "masked_value", type: "text", nullable: true },
+    { name: "rows_affected", type: "integer", nullable: true },
+    { name: "reason", type: "text" },
+    { name: "operator", type: "text", nullable: true },
+  ],
 };
 
-const COLUMNS = `SELECT table_name, column_name, data_type, character_maximum_length
-  FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY($1::text[])`;
+/**
+ * Tables whose message_id must be unique: the ledger's key is what makes a redelivery a no-op (without it a
+ * redelivered message loads twice), and the rejects' key is the arbiter of its ON CONFLICT.
+ */
+const KEYED_BY_MESSAGE_ID: readonly TableRole[] = ["ledger", "rejects"];
+
+const COLUMNS = `SELECT table_name, column_name, data_type, character_maximum_length, is_nullable,
+  column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> 'NEVER' AS has_default
+  FROM information_schema.columns WHERE table_schema = $1 AND table_name = ANY($2::text[])`;
+
+const MESSAGE_ID_KEYS = `SELECT DISTINCT c.relname AS table_name FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+  WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND i.indisunique AND i.indisvalid
+    AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = 'message_id'`;
+
+interface ColumnRow {
+  table_name: string;
+  column_name: string;
+  data_type: string;
+  character_maximum_length: number | null;
+  is_nullable: "YES" | "NO";
+  has_default: boolean;
+}
 
 function describe(type: string, length: number | null | undefined): string {
   return length === null || length === undefined ? type : `${type}(${length})`;
 }
 
-/** Every way the tables in the database differ from what SecureLog writes; empty when they match. */
-export async function contractViolations(client: Pick<pg.ClientBase, "query">): Promise<string[]> {
-  const result = await client.query<{
-    table_name: string;
-    column_name: string;
-    data_type: string;
-    character_maximum_length: number | null;
-  }>(COLUMNS, [Object.keys(EXPECTED_TABLES)]);
+function columnProblems(table: string, expected: readonly ExpectedColumn[], actual: Map<string, ColumnRow>) {
   const problems: string[] = [];
-  for (const [table, expected] of Object.entries(EXPECTED_TABLES)) {
-    const actual = new Map(result.rows.filter((r) => r.table_name === table).map((r) => [r.column_name, r]));
-    if (actual.size === 0) continue; // absent tables are created
-    for (const column of expected) {
-      const found = actual.get(column.name);
-      if (found === undefined) {
-        problems.push(
-          `${table}.${column.name} is missing (expected ${describe(column.type, column.length)})`,
-        );
-      } else if (
-        found.data_type !== column.type ||
-        (column.length !== undefined && found.character_maximum_length !== column.length)
-      ) {
-        problems.push(
-          `${table}.${column.name} is ${describe(found.data_type, found.character_maximum_length)}, expected ${describe(column.type, column.length)}`,
-        );
-      }
+  for (const column of expected) {
+    const found = actual.get(column.name);
+    const want = describe(column.type, column.length);
+    if (found === undefined) problems.push(`${table}.${column.name} is missing (expected ${want})`);
+    else if (
+      found.data_type !== column.type ||
+      (column.length !== undefined && found.character_maximum_length !== column.length)
+    ) {
+      problems.push(
+        `${table}.${column.name} is ${describe(found.data_type, found.character_maximum_length)}, expected ${want}`,
+      );
+    } else if (column.nullable === true && found.is_nullable === "NO") {
+      problems.push(`${table}.${column.name} is NOT NULL, but SecureLog stores NULL there`);
+    }
+  }
+  const known = new Set(expected.map((c) => c.name));
+  for (const found of actual.values()) {
+    if (!known.has(found.column_name) && found.is_nullable === "NO" && !found.has_default) {
+      problems.push(
+        `${table}.${found.column_name} is NOT NULL without a default, and SecureLog does not write it: every insert would be refused`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Every way the given (existing) tables differ from what SecureLog writes; empty when they match. */
+export async function contractViolations(
+  client: Pick<pg.ClientBase, "query">,
+  tables: Tables,
+  roles: readonly TableRole[],
+): Promise<string[]> {
+  const names = roles.map((role) => TABLE_NAMES[role]);
+  const columns = await client.query<ColumnRow>(COLUMNS, [tables.schema, names]);
+  const keyed = new Set(
+    (await client.query<{ table_name: string }>(MESSAGE_ID_KEYS, [tables.schema, names])).rows.map(
+      (r) => r.table_name,
+    ),
+  );
+  const problems: string[] = [];
+  for (const role of roles) {
+    const table = TABLE_NAMES[role];
+    const actual = new Map(columns.rows.filter((r) => r.table_name === table).map((r) => [r.column_name, r]));
+    if (actual.size === 0) continue; // absent: created, or reported as missing, by the caller
+    problems.push(...columnProblems(`${tables.schema}.${table}`, EXPECTED_TABLES[role], actual));
+    if (KEYED_BY_MESSAGE_ID.includes(role) && !keyed.has(table)) {
+      problems.push(
+        `${tables.schema}.${table} has no primary key or unique index on message_id alone${role === "ledger" ? ": a redelivered message would load twice" : ""}`,
+      );
     }
   }
   return problems;

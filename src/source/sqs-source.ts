@@ -26,6 +26,8 @@ export interface SqsSourceOptions {
 export interface QueueState {
   readonly visibleMessages: number;
   readonly visibilityTimeoutSeconds: number;
+  /** How long the queue keeps a message (MessageRetentionPeriod); SQS's default is 4 days. */
+  readonly retentionSeconds: number;
 }
 
 /** SQS batch calls (send, delete, change visibility) take at most ten entries. */
@@ -96,13 +98,14 @@ export class SqsSource implements MessageSource {
       const result = await this.#client.send(
         new GetQueueAttributesCommand({
           QueueUrl: this.#config.queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessages", "VisibilityTimeout"],
+          AttributeNames: ["ApproximateNumberOfMessages", "VisibilityTimeout", "MessageRetentionPeriod"],
         }),
         signal === undefined ? {} : { abortSignal: signal },
       );
       return {
         visibleMessages: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
         visibilityTimeoutSeconds: Number(result.Attributes?.VisibilityTimeout ?? 30),
+        retentionSeconds: Number(result.Attributes?.MessageRetentionPeriod ?? 345_600),
       };
     } catch (error) {
       throw this.error(error);

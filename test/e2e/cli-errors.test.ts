@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
-import { type CliResult, runCli } from "../helpers/cli.ts";
+import { oneLineError, runCli } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";
 
 /** A port on 127.0.0.1 where nothing listens. */
@@ -12,15 +12,6 @@ async function closedPort(): Promise<number> {
   const address = server.address();
   await new Promise((resolve) => server.close(resolve));
   return typeof address === "object" && address !== null ? address.port : 1;
-}
-
-function oneLineError(result: CliResult, code: number, pattern: RegExp): void {
-  assert.equal(result.code, code, result.stderr);
-  const lines = result.stderr.split("\n").filter((line) => line.trim() !== "");
-  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
-  assert.match(lines[0] ?? "", /^securelog: error: /);
-  assert.match(lines[0] ?? "", pattern);
-  assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace without --verbose");
 }
 
 describe("CLI errors: one clear line and the documented exit code", () => {

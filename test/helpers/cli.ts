@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -86,4 +87,14 @@ export async function until(
       throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** The CLI failed as documented: this exit code, exactly one line on stderr matching `pattern`, no stack trace. */
+export function oneLineError(result: CliResult, code: number, pattern: RegExp): void {
+  assert.equal(result.code, code, result.stderr);
+  const lines = result.stderr.split("\n").filter((line) => line.trim() !== "");
+  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
+  assert.match(lines[0] ?? "", /^securelog: error: /);
+  assert.match(lines[0] ?? "", pattern);
+  assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace without --verbose");
 }

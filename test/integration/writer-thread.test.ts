@@ -19,6 +19,7 @@ describe("the writer thread, against PostgreSQL and the SQS emulator", () => {
   function setup(queueUrl: string, databaseUrl: string): WriterSetup {
     return {
       databaseUrl,
+      schema: "public",
       poolSize: 2,
       mask,
       appVersion: "major",

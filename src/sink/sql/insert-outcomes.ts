@@ -1,3 +1,5 @@
+import type { Tables } from "./tables.ts";
+
 /**
  * Rows ($1..$8) and rejections ($9..$16) arrive as column arrays and unnest turns them back into rows, so a
  * batch of any size is one statement with a fixed parameter count, atomic on its own (no BEGIN/COMMIT round
@@ -20,28 +22,28 @@ const REJECT_COLUMNS =
  * A MessageId already in the ledger (a redelivery) fails the whole statement with unique_violation (23505),
  * and the batch goes through INSERT_OUTCOMES instead. About a third cheaper for PostgreSQL (docs/benchmarks.md).
  */
-export const INSERT_NEW_OUTCOMES = `${INPUT}, ledger AS (
-  INSERT INTO securelog_processed (message_id) SELECT message_id FROM logins UNION ALL SELECT message_id FROM rejects
+export const insertNewOutcomes = (t: Tables) => `${INPUT}, ledger AS (
+  INSERT INTO ${t.ledger} (message_id) SELECT message_id FROM logins UNION ALL SELECT message_id FROM rejects
 ), loaded AS (
-  INSERT INTO user_logins (${LOGIN_COLUMNS}) SELECT ${LOGIN_COLUMNS} FROM logins
+  INSERT INTO ${t.logins} (${LOGIN_COLUMNS}) SELECT ${LOGIN_COLUMNS} FROM logins
 )
-INSERT INTO user_logins_rejects (${REJECT_COLUMNS}) SELECT ${REJECT_COLUMNS} FROM rejects`;
+INSERT INTO ${t.rejects} (${REJECT_COLUMNS}) SELECT ${REJECT_COLUMNS} FROM rejects`;
 
 /**
  * The ledger-checked write: only messages new to the ledger get a row or a rejection. Returns the count loaded
  * (reason NULL) and the count rejected per reason; the rest were duplicates.
  */
-export const INSERT_OUTCOMES = `${INPUT}, fresh AS (
-  INSERT INTO securelog_processed (message_id)
+export const insertOutcomes = (t: Tables) => `${INPUT}, fresh AS (
+  INSERT INTO ${t.ledger} (message_id)
   SELECT message_id FROM logins UNION ALL SELECT message_id FROM rejects
   ON CONFLICT (message_id) DO NOTHING
   RETURNING message_id
 ), loaded AS (
-  INSERT INTO user_logins (${LOGIN_COLUMNS})
+  INSERT INTO ${t.logins} (${LOGIN_COLUMNS})
   SELECT ${LOGIN_COLUMNS} FROM logins WHERE message_id IN (SELECT message_id FROM fresh)
   RETURNING 1
 ), rejected AS (
-  INSERT INTO user_logins_rejects (${REJECT_COLUMNS})
+  INSERT INTO ${t.rejects} (${REJECT_COLUMNS})
   SELECT ${REJECT_COLUMNS} FROM rejects WHERE message_id IN (SELECT message_id FROM fresh)
   -- A rejection recorded before its ledger entry was pruned (securelog prune) is kept, not duplicated.
   ON CONFLICT (message_id) DO NOTHING

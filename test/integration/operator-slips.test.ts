@@ -1,0 +1,250 @@
+/**
+ * Operator slips that used to lose or misplace data: a schema named like the user, tables that look right but
+ * refuse every row or let redeliveries load twice, a prune that wipes the ledger, and a least-privilege user.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { oneLineError, runCli } from "../helpers/cli.ts";
+import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+
+const KEY = { SECURELOG_KEY: generateKeyText() };
+const DRAIN = ["run", "--until-empty", "--wait-time", "1"];
+
+let sqs: TestSqs;
+before(async () => {
+  sqs = await startTestSqs();
+});
+after(async () => {
+  await sqs.stop();
+});
+
+/** A test of its own database, dropped unless the test failed (then kept, and named, for inspection). */
+function withDb(name: string, body: (db: TestDatabase) => Promise<void>) {
+  it(name, async () => {
+    const db = await createTestDatabase();
+    let passed = false;
+    try {
+      await body(db);
+      passed = true;
+    } finally {
+      await db.drop(!passed);
+    }
+  });
+}
+
+async function queueWith(count: number, seed: number): Promise<string> {
+  const queueUrl = await sqs.createQueue(`slips-${randomBytes(4).toString("hex")}`);
+  await sqs.send(
+    queueUrl,
+    generateEvents(count, { seed, badRatio: 0 }).map((e) => e.body),
+  );
+  return queueUrl;
+}
+
+const count = async (db: TestDatabase, table: string) =>
+  Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
+
+describe("the schema: named, checked and never guessed", () => {
+  withDb(
+    "with a schema named like the user first on the search_path, run still loads into public",
+    async (db) => {
+      const first = await runCli(
+        [...DRAIN, "--queue-url", await queueWith(5, 1), "--database-url", db.url],
+        KEY,
+      );
+      assert.equal(first.code, 0, first.stderr);
+      await db.query("CREATE SCHEMA postgres"); // "$user" leads the default search_path; we connect as postgres
+      const second = await runCli(
+        [...DRAIN, "--queue-url", await queueWith(7, 2), "--database-url", db.url],
+        KEY,
+      );
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, /public\.user_logins/, "the start line names schema and table");
+      assert.equal(await count(db, "public.user_logins"), 12);
+      const stray = await db.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'postgres'",
+      );
+      assert.deepEqual(stray, []);
+    },
+  );
+
+  withDb(
+    "--schema loads into that schema; a schema that does not exist is an error, not a new schema",
+    async (db) => {
+      const queueUrl = await queueWith(4, 3);
+      const args = [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url, "--schema", "analytics"];
+      oneLineError(await runCli(args, KEY), 2, /there is no schema "analytics".*CREATE SCHEMA analytics/);
+      assert.equal(await sqs.countReceivable(queueUrl), 4, "nothing was consumed");
+      await db.query("CREATE SCHEMA analytics");
+      const run = await runCli(args, KEY);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(await count(db, "analytics.user_logins"), 4);
+      const stats = await runCli(["stats", "--json", "--database-url", db.url, "--schema", "analytics"]);
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.equal(JSON.parse(stats.stdout).rows, 4);
+      oneLineError(
+        await runCli(["stats", "--database-url", db.url, "--schema", "Bad-Name"]),
+        2,
+        /--schema must be/,
+      );
+    },
+  );
+});
+
+describe("the contract check covers everything the promises rely on", () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "an extra NOT NULL column without a default on user_logins",
+      "ALTER TABLE user_logins ADD COLUMN tenant text NOT NULL DEFAULT 'a'; ALTER TABLE user_logins ALTER COLUMN tenant DROP DEFAULT",
+      /user_logins\.tenant is NOT NULL without a default/,
+    ],
+    [
+      "a NOT NULL locale (a third of events have none)",
+      "ALTER TABLE user_logins ALTER COLUMN locale SET NOT NULL",
+      /user_logins\.locale is NOT NULL, but SecureLog stores NULL there/,
+    ],
+    [
+      "a ledger without its primary key",
+      "ALTER TABLE securelog_processed DROP CONSTRAINT securelog_processed_pkey",
+      /securelog_processed has no primary key or unique index on message_id alone: a redelivered message would load twice/,
+    ],
+    [
+      "a rejects table without its key",
+      "ALTER TABLE user_logins_rejects DROP CONSTRAINT user_logins_rejects_pkey",
+      /user_logins_rejects has no primary key or unique index on message_id/,
+    ],
+  ];
+  for (const [what, ddl, message] of cases) {
+    withDb(`refuses ${what}: exit 2 naming it, nothing consumed`, async (db) => {
+      const first = await runCli(
+        [...DRAIN, "--queue-url", await queueWith(1, 4), "--database-url", db.url],
+        KEY,
+      );
+      assert.equal(first.code, 0, first.stderr);
+      await db.query(ddl);
+      const queueUrl = await queueWith(3, 5);
+      oneLineError(
+        await runCli([...DRAIN, "--queue-url", queueUrl, "--database-url", db.url], KEY),
+        2,
+        message,
+      );
+      assert.equal(await sqs.countReceivable(queueUrl), 3);
+    });
+  }
+  withDb("accepts extra columns that are nullable or have a default", async (db) => {
+    const first = await runCli(
+      [...DRAIN, "--queue-url", await queueWith(1, 6), "--database-url", db.url],
+      KEY,
+    );
+    assert.equal(first.code, 0, first.stderr);
+    await db.query(
+      "ALTER TABLE user_logins ADD COLUMN note text, ADD COLUMN loaded_at timestamptz NOT NULL DEFAULT now()",
+    );
+    const run = await runCli([...DRAIN, "--queue-url", await queueWith(2, 7), "--database-url", db.url], KEY);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await count(db, "user_logins"), 3);
+  });
+});
+
+describe("prune never wipes what still protects against a redelivery", () => {
+  withDb(
+    "refuses empty, zero, fractional and too-young ages; prunes only past the queue's retention",
+    async (db) => {
+      const queueUrl = await queueWith(3, 8);
+      const run = await runCli([...DRAIN, "--queue-url", queueUrl, "--database-url", db.url], KEY);
+      assert.equal(run.code, 0, run.stderr);
+      await db.query("UPDATE securelog_processed SET processed_at = now() - interval '10 days'");
+      const prune = (...args: string[]) =>
+        runCli(["prune", "--queue-url", queueUrl, "--database-url", db.url, ...args]);
+      for (const value of ["", " ", "1e-9", "0.5", "-1"]) {
+        oneLineError(await prune(`--older-than=${value}`), 2, /--older-than must be a whole number of days/);
+      }
+      oneLineError(await prune("--older-than", "-1"), 2, /argument is ambiguous/);
+      // fauxqs keeps messages 4 days by default, as SQS does.
+      for (const value of ["0", "3"]) {
+        oneLineError(
+          await prune("--older-than", value),
+          2,
+          /the queue keeps messages for 4 days.*--older-than 4 or more/,
+        );
+      }
+      assert.equal(await count(db, "securelog_processed"), 3, "nothing was pruned");
+      const kept = await prune("--older-than", "11");
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.match(kept.stdout, /pruned 0 ledger entries older than 11 days/);
+      const pruned = await prune();
+      assert.equal(pruned.code, 0, pruned.stderr);
+      assert.match(pruned.stdout, /pruned 3 ledger entries older than 4 days/);
+      const unknownQueue = await runCli([
+        "prune",
+        "--queue-url",
+        `${queueUrl}-gone`,
+        "--database-url",
+        db.url,
+      ]);
+      oneLineError(unknownQueue, 2, /cannot read the queue's retention period.*--force/);
+    },
+  );
+});
+
+describe("least privilege: INSERT and SELECT suffice once the tables exist", () => {
+  it("run and stats work for a user without CREATE; creating and erasing say what is missing", async () => {
+    const db = await createTestDatabase();
+    let passed = false;
+    const role = `securelog_limited_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    const limited = new URL(db.url);
+    limited.username = role;
+    try {
+      // Nothing exists yet: this user may not create the tables, and says so.
+      oneLineError(
+        await runCli([...DRAIN, "--queue-url", await queueWith(1, 9), "--database-url", limited.href], KEY),
+        2,
+        /cannot create public\.user_logins.*may not create tables in schema public/,
+      );
+      oneLineError(await runCli(["stats", "--database-url", limited.href]), 2, /does not exist/);
+      // An owner creates them once; then INSERT and SELECT are enough.
+      const owner = await runCli(
+        [...DRAIN, "--queue-url", await queueWith(1, 10), "--database-url", db.url],
+        KEY,
+      );
+      assert.equal(owner.code, 0, owner.stderr);
+      await db.query(
+        `GRANT SELECT, INSERT ON user_logins, user_logins_rejects, securelog_processed TO ${role}`,
+      );
+      const run = await runCli(
+        [...DRAIN, "--queue-url", await queueWith(6, 11), "--database-url", limited.href],
+        KEY,
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(await count(db, "user_logins"), 7);
+      const stats = await runCli(["stats", "--json", "--database-url", limited.href]);
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.equal(JSON.parse(stats.stdout).rows, 7);
+      const forget = await runCli(["forget", "--ip", "10.1.2.3", "--database-url", limited.href], KEY);
+      oneLineError(forget, 2, /cannot create public\.securelog_audit.*may not create tables/);
+      await db.query(
+        "CREATE TABLE IF NOT EXISTS securelog_audit(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), action varchar(32) NOT NULL, masked_value text, rows_affected integer, reason text NOT NULL, operator text)",
+      );
+      const forgetAgain = await runCli(["forget", "--ip", "10.1.2.3", "--database-url", limited.href], KEY);
+      oneLineError(
+        forgetAgain,
+        1,
+        /PostgreSQL at .* refused: permission denied for table (user_logins|securelog_audit)/,
+      );
+      passed = true;
+    } finally {
+      await db.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await db.drop(!passed);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+  });
+});
