@@ -202,6 +202,9 @@ export function loadSqsConfig(flags: Flags, env: Env): SqsConfig {
   });
 }
 
+const ENCODE_HINT =
+  "a password holding / # ? or @ must be percent-encoded (/ as %2F, # as %23, ? as %3F, @ as %40)";
+
 export function loadDatabaseUrl(flags: Flags, env: Env): string {
   const value = raw("database-url", flags, env) ?? DEFAULT_DATABASE_URL;
   let url: URL;
@@ -210,7 +213,15 @@ export function loadDatabaseUrl(flags: Flags, env: Env): string {
   } catch {
     // Never echo a connection string: it may hold a password.
     throw new ConfigError(
-      `${describeSource("database-url", flags)} is not a valid postgres:// URL`,
+      `${describeSource("database-url", flags)} is not a valid postgres:// URL; ${ENCODE_HINT}`,
+      "bad_url",
+    );
+  }
+  // `postgres://u:12/ab@host/db` parses as host "u", port 12 and path "/ab@host/db": part of the password would
+  // then show up as the "database" in every message. An @ after the host means exactly that mistake.
+  if (`${url.pathname}${url.search}${url.hash}`.includes("@")) {
+    throw new ConfigError(
+      `${describeSource("database-url", flags)} has an @ after the host: ${ENCODE_HINT}`,
       "bad_url",
     );
   }

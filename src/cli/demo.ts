@@ -4,6 +4,7 @@ import pg from "pg";
 import { type Flags, loadRunConfig } from "../config.ts";
 import { generateKeyText } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
+import { printable } from "./printable.ts";
 import { executeRun } from "./run.ts";
 
 export const DEMO_OPTIONS = {
@@ -29,7 +30,7 @@ function ensureDemoKey(dataDir: string): string {
 }
 
 function shorten(value: unknown, width: number): string {
-  const text = value === null ? "∅" : String(value);
+  const text = value === null ? "∅" : printable(String(value));
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 

@@ -8,6 +8,14 @@ if (process.channel !== undefined) {
   process.on("disconnect", () => process.kill(process.pid, "SIGKILL"));
 }
 
+// A reader that goes away early (`securelog forget --dry-run | head -1`) is not an error of ours: stop writing
+// to it quietly instead of dying with an EPIPE stack trace. The command still finishes what it was doing.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = 1;
+  });
+}
+
 // The only place that ends the process.
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

@@ -5,6 +5,7 @@ import { insertRevealAudit } from "../sink/sql/privacy.ts";
 import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/reveal.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print } from "./io.ts";
+import { printable } from "./printable.ts";
 import { operatorName } from "./privacy-options.ts";
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -53,10 +54,11 @@ export async function revealCommand(
     client.query(insertRevealAudit(t), [[...revealed.keys()], reason, operatorName()]),
   );
   if (fromStdin) {
-    io.stdout.write(text.replace(ENCRYPTED_IN_TEXT, (token) => revealed.get(token) ?? token));
+    io.stdout.write(text.replace(ENCRYPTED_IN_TEXT, (token) => printable(revealed.get(token) ?? token)));
     for (const failure of failures) print(io.stderr, `securelog: left as is: ${failure}`);
     return failures.length > 0 ? 1 : 0;
   }
-  for (const token of tokens) print(io.stdout, revealed.get(token) ?? "");
+  // A device id may hold any text, escape sequences and new lines included: escaped, one value per line.
+  for (const token of tokens) print(io.stdout, printable(revealed.get(token) ?? ""));
   return 0;
 }

@@ -29,6 +29,22 @@ const SIGNAL_ECHO_MS = 250;
  */
 const BATCH_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Both ends are checked before anything is consumed, and an unreachable one at that point ends the run at once:
+ * a wrong address should fail in a second, not after --max-retry-time. Say so, since outages later in a run are
+ * retried; under a supervisor (systemd, Kubernetes) the restart does the waiting.
+ */
+function atStartUp(error: unknown): never {
+  if (error instanceof SecureLogError && error.retryable) {
+    throw new SecureLogError(
+      error.code,
+      `${error.message} (checked at start-up, not retried; outages during a run are retried for --max-retry-time)`,
+      { exitCode: error.exitCode, cause: error },
+    );
+  }
+  throw error;
+}
+
 export interface RunTuning {
   /** Concurrent database transactions, in the writer thread's pool. */
   readonly writers: number;
@@ -109,8 +125,8 @@ export async function executeRun(
   let health: HealthServer | undefined;
   let stopProgress: (() => void) | undefined;
   try {
-    await sink.ensureSchema();
-    const queue = await source.inspect();
+    await sink.ensureSchema().catch(atStartUp);
+    const queue = await source.inspect().catch(atStartUp);
     let visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
     if (visibilityTimeoutSeconds < MIN_VISIBILITY_TIMEOUT_SECONDS) {
       logger.warn(

@@ -8,6 +8,7 @@ import {
   statsTotals,
 } from "../sink/sql/stats.ts";
 import { type CliIo, print } from "./io.ts";
+import { printable } from "./printable.ts";
 
 export const STATS_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
@@ -52,10 +53,12 @@ interface Totals {
 }
 
 function section(title: string, counts: readonly Count[], total: number): string[] {
-  const width = Math.max(12, ...counts.map((c) => c.value.length));
+  // device_type and locale are producer text: shown, never obeyed by the terminal.
+  const shown = counts.map((c) => ({ ...c, value: printable(c.value) }));
+  const width = Math.max(12, ...shown.map((c) => c.value.length));
   return [
     `${title}:`,
-    ...counts.map((c) => {
+    ...shown.map((c) => {
       const share = total > 0 ? `${((100 * c.n) / total).toFixed(1)}%` : "";
       return `  ${c.value.padEnd(width)} ${String(c.n).padStart(9)} ${share.padStart(7)}`;
     }),

@@ -43,7 +43,9 @@ describe("CLI errors: one clear line and the documented exit code", () => {
     oneLineError(
       result,
       1,
-      new RegExp(`cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/analytics.*ECONNREFUSED`),
+      new RegExp(
+        `cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/analytics.*ECONNREFUSED.*checked at start-up, not retried`,
+      ),
     );
     assert.doesNotMatch(result.stderr, /pw@/);
   });
@@ -63,7 +65,9 @@ describe("CLI errors: one clear line and the documented exit code", () => {
     oneLineError(
       result,
       1,
-      new RegExp(`cannot reach SQS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+      new RegExp(
+        `cannot reach SQS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\).*checked at start-up`,
+      ),
     );
   });
 

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
-import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { createMasker } from "../../src/transform/mask.ts";
+import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { oneLineError, runCli } from "../helpers/cli.ts";
 import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
@@ -238,6 +239,16 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
         forgetAgain,
         1,
         /PostgreSQL at .* refused: permission denied for table (user_logins|securelog_audit)/,
+      );
+      // reveal records every use before it shows anything: without INSERT on the audit table it says so.
+      const masked = createMasker({
+        mode: "encrypt",
+        keys: keyRing(parseKey(KEY.SECURELOG_KEY, "key"), []),
+      }).mask("ip", "10.1.2.3");
+      oneLineError(
+        await runCli(["reveal", "--reason", "t", masked, "--database-url", limited.href], KEY),
+        1,
+        /refused: permission denied for table securelog_audit/,
       );
       passed = true;
     } finally {

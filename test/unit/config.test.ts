@@ -113,6 +113,27 @@ describe("run configuration", () => {
     );
   });
 
+  it("refuses a password with an unencoded / (or #, ?) instead of showing part of it as the database", () => {
+    for (const url of [
+      "postgres://etl:12/ab9@db.internal:5432/analytics",
+      "postgres://etl:p/ss@db/x",
+      "postgres://etl:12#ab@db/x",
+    ]) {
+      configError(
+        () => loadRunConfig({ "database-url": url }, { SECURELOG_KEY: KEY }),
+        /must be percent-encoded \(\/ as %2F/,
+      );
+      assert.throws(
+        () => loadRunConfig({ "database-url": url }, { SECURELOG_KEY: KEY }),
+        (error: Error) => !/ab9|p\/ss|12#ab|ss@/.test(error.message),
+      );
+    }
+    assert.equal(
+      loadRunConfig({ "database-url": "postgres://etl:12%2Fab@db/x" }, { SECURELOG_KEY: KEY }).databaseUrl,
+      "postgres://etl:12%2Fab@db/x",
+    );
+  });
+
   it("never echoes a database password in an error", () => {
     configError(
       () => loadRunConfig({ "database-url": "postgres://u:s3cret@" }, { SECURELOG_KEY: KEY }),
