@@ -53,6 +53,10 @@ export function createSqsClient(config: SqsConfig, options: { maxSockets: number
   });
 }
 
+/** The end of year 9999: later dates print as "+010000-…", which PostgreSQL does not read. */
+const MAX_DATE_MS = 253_402_300_799_999;
+const INT4_MAX = 2_147_483_647;
+
 export function toSourceMessage(
   message: Message,
   receivedAt: Date,
@@ -64,11 +68,13 @@ export function toSourceMessage(
   const attribute = message.MessageAttributes?.[ORIGINAL_ID_ATTRIBUTE]?.StringValue;
   return {
     // A message replayed from a dead-letter queue keeps its first MessageId for the ledger, if replay signed it.
+    // System attributes are SQS's, but an SQS-compatible server can send anything: out-of-range values would
+    // fail a batch (no date past year 9999, no int4 past 2^31).
     id: (attribute === undefined ? undefined : originalId?.(attribute)) ?? message.MessageId,
     receiptHandle: message.ReceiptHandle,
     body: message.Body ?? "",
-    sentTimestampMs: Number.isFinite(sent) && sent > 0 ? sent : undefined,
-    receiveCount: Number.isFinite(receiveCount) ? receiveCount : 1,
+    sentTimestampMs: sent > 0 && sent <= MAX_DATE_MS ? sent : undefined,
+    receiveCount: Number.isSafeInteger(receiveCount) ? Math.min(Math.max(receiveCount, 1), INT4_MAX) : 1,
     receivedAt,
   };
 }

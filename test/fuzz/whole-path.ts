@@ -1,0 +1,153 @@
+/**
+ * The fuzz property over the whole path: hostile messages, as SQS hands them over, go through the real
+ * attribute handling, the real pipeline (batching, isolation, fallbacks), the real transform and the real
+ * PostgreSQL sink. For every batch: nothing throws, the run goes on, every message has exactly one committed
+ * outcome (one ledger entry, one row or one rejection) and is deleted once, and no raw ip or device id reaches
+ * a table.
+ */
+import assert from "node:assert/strict";
+import pg from "pg";
+import { RunSummary } from "../../src/ops/summary.ts";
+import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
+import { createPipelineEvents } from "../../src/pipeline/events.ts";
+import { Pipeline } from "../../src/pipeline/pipeline.ts";
+import { PgSink } from "../../src/sink/pg-sink.ts";
+import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
+import { verifyOriginalId } from "../../src/source/replay-id.ts";
+import { toSourceMessage } from "../../src/source/sqs-source.ts";
+import { createMasker } from "../../src/transform/mask.ts";
+import { keyFromBytes, keyRing, type MaskKey } from "../../src/transform/mask-key.ts";
+import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
+import { asSqsMessages, type HostileMessage } from "./hostile.ts";
+
+/** LEAK_PATTERN (hostile.ts) as a PostgreSQL regular expression. */
+const LEAK_SQL = String.raw`10\.77\.[0-9]{1,3}\.[0-9]{1,3}|fd77:abcd:|PII-[0-9]{6}-DEV`;
+
+/** A queue in memory holding exactly the given messages; records what was deleted. */
+class ListSource implements MessageSource {
+  readonly deleted: string[] = [];
+  #pending: SourceMessage[];
+
+  constructor(messages: readonly SourceMessage[]) {
+    this.#pending = [...messages];
+  }
+
+  async receive(): Promise<readonly SourceMessage[]> {
+    return this.#pending.splice(0, 10);
+  }
+
+  async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
+    this.deleted.push(...messages.map((m) => m.id));
+    return { deleted: messages.length, failed: [] };
+  }
+}
+
+export interface FuzzTotals {
+  runs: number;
+  messages: number;
+  loaded: number;
+  rejected: Map<string, number>;
+}
+
+export interface WholePath {
+  /** Runs one batch through the pipeline and checks it; throws (an assertion) when a promise is broken. */
+  check(messages: readonly HostileMessage[], batchSize: number): Promise<void>;
+  /** Scans every table for raw values of the generator's shapes. */
+  checkNoLeak(): Promise<void>;
+  readonly totals: FuzzTotals;
+  close(): Promise<void>;
+}
+
+export async function wholePath(databaseUrl: string, mode: "hmac" | "encrypt" = "hmac"): Promise<WholePath> {
+  const key: MaskKey = keyFromBytes(Buffer.alloc(32, 0x5a));
+  const masker = createMasker({ mode, keys: keyRing(key, []) });
+  const sink = new PgSink({ databaseUrl, poolSize: 1 });
+  await sink.ensureSchema();
+  const writer = new TransformingWriter(sink, createTransformer(masker, "packed"), createRejecter(masker));
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const totals: FuzzTotals = { runs: 0, messages: 0, loaded: 0, rejected: new Map() };
+  const count = async (sql: string, params: unknown[]) =>
+    Number((await client.query<{ n: string }>(sql, params)).rows[0]?.n);
+
+  return {
+    totals,
+    async check(messages, batchSize) {
+      const runTag = `fuzz${totals.runs++}`;
+      const received = asSqsMessages(messages, runTag, key).map((m) =>
+        toSourceMessage(m, new Date(), (attribute) => verifyOriginalId([key], attribute)),
+      );
+      const ids = received.map((m) => m?.id);
+      assert.ok(received.every((m) => m !== undefined));
+      assert.equal(new Set(ids).size, ids.length, "distinct SQS messages keep distinct ledger ids");
+      const source = new ListSource(received.filter((m) => m !== undefined));
+      const events = createPipelineEvents();
+      const summary = new RunSummary(events);
+      const isolated: string[] = [];
+      events.on("isolated", (reason, detail) => isolated.push(`${reason} (${detail})`));
+      const pipeline = new Pipeline(
+        { source, writer, events },
+        {
+          concurrency: 1,
+          batchSize,
+          batchBytes: 4 * 1024 * 1024,
+          writers: 1,
+          maxInFlight: 1000,
+          maxInFlightBytes: 32 * 1024 * 1024,
+          maxRetryTimeMs: 5000,
+          untilEmpty: true,
+        },
+      );
+      await pipeline.run(); // rejects if anything in a message stopped it
+      // Validation and sanitising are meant to leave PostgreSQL nothing to refuse: isolation and the minimal
+      // rejection are a safety net, and the fuzzer reports any message that needed them.
+      assert.deepEqual(isolated, [], "PostgreSQL refused a row or a rejection");
+      const c = summary.counts();
+      assert.equal(c.loaded + c.rejected, messages.length, "one outcome per message");
+      assert.equal(c.duplicates, 0);
+      assert.deepEqual(
+        [...source.deleted].sort(),
+        [...ids].sort(),
+        "each message deleted once, after its commit",
+      );
+      assert.equal(
+        await count("SELECT count(*) AS n FROM securelog_processed WHERE message_id = ANY($1)", [ids]),
+        messages.length,
+        "one ledger entry per message",
+      );
+      assert.equal(
+        await count("SELECT count(*) AS n FROM user_logins_rejects WHERE message_id = ANY($1)", [ids]),
+        c.rejected,
+        "one rejection per rejected message",
+      );
+      assert.equal(
+        await count(
+          "SELECT count(*) AS n FROM user_logins_rejects WHERE message_id = ANY($1) AND masked_body::text ~* $2",
+          [ids, LEAK_SQL],
+        ),
+        0,
+        "no raw ip or device id in a stored rejection",
+      );
+      totals.messages += messages.length;
+      totals.loaded += c.loaded;
+      for (const [reason, n] of Object.entries(c.rejectedByReason))
+        totals.rejected.set(reason, (totals.rejected.get(reason) ?? 0) + n);
+    },
+    async checkNoLeak() {
+      const rows = await count(
+        `SELECT count(*) AS n FROM user_logins
+         WHERE concat_ws(' ', user_id, device_type, masked_ip, masked_device_id, locale) ~* $1`,
+        [LEAK_SQL],
+      );
+      const rejects = await count(
+        "SELECT count(*) AS n FROM user_logins_rejects WHERE concat_ws(' ', masked_body::text, reason, body_digest) ~* $1",
+        [LEAK_SQL],
+      );
+      assert.deepEqual({ rows, rejects }, { rows: 0, rejects: 0 }, "raw ip or device id found in a table");
+    },
+    async close() {
+      await client.end();
+      await sink.close();
+    },
+  };
+}
