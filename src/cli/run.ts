@@ -24,10 +24,11 @@ const SIGNAL_ECHO_MS = 250;
 
 /**
  * Most body bytes in one batch, whatever --batch-size says. Login events are about 200 bytes, so this never
- * binds for them (1,000 of them are 0.2 MB); a queue of large messages (SQS allows 1 MiB) gets smaller batches
- * instead of statements of hundreds of megabytes held in memory twice.
+ * binds for them (1,000 of them are 0.2 MB); a queue of large messages (SQS allows 1 MiB) gets smaller batches,
+ * since each batch is held several times over while it crosses to the writer thread and is parsed there. 4 MiB
+ * peaked at 342 MiB RSS on 2,000 messages of 256 KiB, 1 MiB at 272 MiB (docs/reliability.md).
  */
-const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 
 /**
  * Both ends are checked before anything is consumed, and an unreachable one at that point ends the run at once:

@@ -40,7 +40,8 @@ export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
       return `${endpoint}${new URL(result.QueueUrl).pathname}`;
     },
     async send(queueUrl, bodies) {
-      const batches = inBatchesOfTen(bodies);
+      // fauxqs, like SQS, takes at most 1 MiB per SendMessageBatch.
+      const batches = inBatchesOfTen(bodies, (body) => Buffer.byteLength(body) + 64, 1024 * 1024);
       for (let i = 0; i < batches.length; i += 16) {
         await Promise.all(
           batches.slice(i, i + 16).map(async (batch) => {

@@ -36,6 +36,11 @@ export interface PipelineDeps {
   readonly events: PipelineEvents;
 }
 
+/** SQS's ReceiveMessage returns at most ten messages. */
+const RECEIVE_MAX_MESSAGES = 10;
+/** Body characters one receive should bring at most, when the messages are large enough for it to matter. */
+const RECEIVE_BYTES = 1024 * 1024;
+
 /** Receive retries back off to at most this, so polling resumes within a few seconds of SQS coming back. */
 const MAX_RECEIVE_BACKOFF_MS = 2000;
 
@@ -76,6 +81,10 @@ export class Pipeline {
   #buffer: SourceMessage[] = [];
   #inFlight = 0;
   #inFlightBytes = 0;
+  /** Body characters that receives under way may bring (see #roomToReceive). */
+  #reservedBytes = 0;
+  /** A body length to expect: quick to rise to the largest seen, slow to fall back. */
+  #typicalBodyLength = 2048;
   #awaitingDelete = 0;
   #pollersDone = false;
   #fatal: Error | undefined;
@@ -150,16 +159,21 @@ export class Pipeline {
     let attempt = 0;
     let failingSince: number | undefined;
     while (!signal.aborted) {
-      if (
-        this.#inFlight >= this.#options.maxInFlight ||
-        this.#inFlightBytes >= this.#options.maxInFlightBytes
-      ) {
+      // Large messages are received fewer at a time: one response, its text and its parsed form are all in
+      // memory at once, three copies of up to ten 1 MiB bodies per poller.
+      const count = Math.max(
+        1,
+        Math.min(RECEIVE_MAX_MESSAGES, Math.floor(RECEIVE_BYTES / this.#typicalBodyLength)),
+      );
+      const reservation = count * this.#typicalBodyLength;
+      if (!this.#roomToReceive(reservation)) {
         await this.#capacity.wait(signal);
         continue;
       }
       let messages: readonly SourceMessage[];
+      this.#reservedBytes += reservation;
       try {
-        messages = await this.#deps.source.receive(signal);
+        messages = await this.#deps.source.receive(signal, count);
       } catch (thrown) {
         if (signal.aborted) break;
         const error = coerceError(thrown);
@@ -173,6 +187,9 @@ export class Pipeline {
         this.#deps.events.emit("sourceRetry", { attempt, delayMs, error: error.message });
         await sleep(delayMs, signal);
         continue;
+      } finally {
+        this.#reservedBytes -= reservation;
+        this.#capacity.notify();
       }
       attempt = 0;
       failingSince = undefined;
@@ -185,13 +202,27 @@ export class Pipeline {
       if (fresh.length < messages.length)
         this.#deps.events.emit("redelivered", messages.length - fresh.length);
       if (fresh.length === 0) continue;
+      const length = bodyLength(fresh);
+      this.#typicalBodyLength = Math.max(length / fresh.length, this.#typicalBodyLength * 0.95, 256);
       this.#inFlight += fresh.length;
-      this.#inFlightBytes += bodyLength(fresh);
+      this.#inFlightBytes += length;
       this.#deps.events.emit("received", fresh.length);
       this.#deps.events.emit("receivedBatch", oldestSent(fresh));
       for (const message of fresh) this.#buffer.push(message);
       this.#work.notify();
     }
+  }
+
+  /**
+   * Whether a poller may receive now. Messages held count against --max-in-flight and the byte bound, and so do
+   * receives under way, each reserving ten messages of the size lately seen: eight pollers receiving ten 1 MiB
+   * messages each would otherwise bring 80 MiB past any bound at once. Something may always be received when
+   * nothing is held or under way, so a single message larger than the bound still gets through.
+   */
+  #roomToReceive(reservation: number): boolean {
+    if (this.#inFlight >= this.#options.maxInFlight) return false;
+    const committed = this.#inFlightBytes + this.#reservedBytes;
+    return committed === 0 || committed + reservation <= this.#options.maxInFlightBytes;
   }
 
   /**

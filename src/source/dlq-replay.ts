@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { MaskKey } from "../transform/mask-key.ts";
 import { ORIGINAL_ID_ATTRIBUTE, signOriginalId, verifyOriginalId } from "./replay-id.ts";
+import { inBatchesOfTen } from "./sqs-source.ts";
 
 export interface ReplayResult {
   readonly moved: number;
@@ -44,25 +45,6 @@ function replayAttributes(message: Message, keys: readonly MaskKey[] | undefined
     };
   }
   return attributes;
-}
-
-/** Up to ten messages per send, within the batch byte limit (a message larger than it goes alone). */
-function sendGroups(messages: readonly Message[]): Message[][] {
-  const groups: Message[][] = [];
-  let group: Message[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = Buffer.byteLength(message.Body ?? "");
-    if (group.length === 10 || (group.length > 0 && bytes + size > SEND_BATCH_BYTES)) {
-      groups.push(group);
-      group = [];
-      bytes = 0;
-    }
-    group.push(message);
-    bytes += size;
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
 }
 
 /** Sends one group to the main queue, then deletes from the dead-letter queue what was sent. */
@@ -126,7 +108,7 @@ export async function replayDeadLetters(client: SQSClient, queues: ReplayQueues)
     );
     if (messages.length === 0) return { moved, failed };
     let refused = 0;
-    for (const group of sendGroups(messages)) {
+    for (const group of inBatchesOfTen(messages, (m) => Buffer.byteLength(m.Body ?? ""), SEND_BATCH_BYTES)) {
       const result = await moveGroup(client, group, queues);
       moved += result.moved;
       refused += result.failed;

@@ -22,8 +22,11 @@ export interface DeleteResult {
  * provide their own.
  */
 export interface MessageSource {
-  /** Resolves with zero or more messages; an empty array after a full long poll means "nothing there now". */
-  receive(signal: AbortSignal): Promise<readonly SourceMessage[]>;
+  /**
+   * Resolves with zero or more messages, at most `maxMessages` (1-10, default 10); an empty array after a full
+   * long poll means "nothing there now".
+   */
+  receive(signal: AbortSignal, maxMessages?: number): Promise<readonly SourceMessage[]>;
   /** Deletes messages whose outcome has been committed. MUST NOT be called before that commit. */
   delete(messages: readonly SourceMessage[]): Promise<DeleteResult>;
   /** Keeps messages hidden from other consumers for `seconds` more (the visibility heartbeat). */

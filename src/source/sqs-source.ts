@@ -30,10 +30,29 @@ export interface QueueState {
   readonly retentionSeconds: number;
 }
 
-/** SQS batch calls (send, delete, change visibility) take at most ten entries. */
-export function inBatchesOfTen<T>(items: readonly T[]): T[][] {
+/**
+ * SQS batch calls (send, delete, change visibility) take at most ten entries, and SendMessageBatch at most a
+ * total size: with `bytesOf`, a batch also stays within `maxBytes` (an entry larger than that goes alone).
+ */
+export function inBatchesOfTen<T>(
+  items: readonly T[],
+  bytesOf?: (item: T) => number,
+  maxBytes = Number.POSITIVE_INFINITY,
+): T[][] {
   const batches: T[][] = [];
-  for (let start = 0; start < items.length; start += 10) batches.push(items.slice(start, start + 10));
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = bytesOf?.(item) ?? 0;
+    if (batch.length === 10 || (batch.length > 0 && bytes + size > maxBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(item);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
   return batches;
 }
 
@@ -118,12 +137,12 @@ export class SqsSource implements MessageSource {
     }
   }
 
-  async receive(signal: AbortSignal): Promise<readonly SourceMessage[]> {
+  async receive(signal: AbortSignal, maxMessages = 10): Promise<readonly SourceMessage[]> {
     const result = await this.#client
       .send(
         new ReceiveMessageCommand({
           QueueUrl: this.#config.queueUrl,
-          MaxNumberOfMessages: 10,
+          MaxNumberOfMessages: maxMessages,
           WaitTimeSeconds: this.#options.waitTimeSeconds,
           ...(this.#visibilityTimeoutSeconds === undefined
             ? {}

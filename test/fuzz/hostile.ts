@@ -116,26 +116,37 @@ const field = fc.oneof(
 
 const objectBody = fc.array(field, { minLength: 0, maxLength: 12 }).map((fields) => `{${fields.join(", ")}}`);
 
-/** A complete, valid event, sometimes with one field given twice. */
-const eventBody = fc
-  .record({
-    user_id: validValue.user_id,
-    device_type: validValue.device_type,
-    ip: validValue.ip,
-    device_id: validValue.device_id,
-    locale: fc.option(validValue.locale),
-    app_version: validValue.app_version,
-  })
-  .chain((event) =>
-    fc.option(field).map((extra) => {
-      const text = JSON.stringify(event);
-      return extra === null ? text : `${text.slice(0, -1)}, ${extra}}`;
-    }),
-  );
+const eventRecord = fc.record({
+  user_id: validValue.user_id,
+  device_type: validValue.device_type,
+  ip: validValue.ip,
+  device_id: validValue.device_id,
+  locale: fc.option(validValue.locale),
+  app_version: validValue.app_version,
+});
+
+/** A complete, valid event, sometimes with one more field (which may repeat a known one). */
+const eventBody = eventRecord.chain((event) =>
+  fc.option(field).map((extra) => {
+    const text = JSON.stringify(event);
+    return extra === null ? text : `${text.slice(0, -1)}, ${extra}}`;
+  }),
+);
+
+/** A complete event with one known field's value replaced by anything (personal data only in ip and device_id). */
+const eventWithHostileField = fc.tuple(eventRecord, fc.constantFrom(...FIELDS)).chain(([event, name]) =>
+  jsonValue(name === "ip" || name === "device_id").map((value) => {
+    const fields = Object.entries(event)
+      .filter(([k]) => k !== name)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    return `{${[...fields, `${JSON.stringify(name)}: ${value}`].join(", ")}}`;
+  }),
+);
 
 export const hostileBody: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: eventBody },
-  { weight: 4, arbitrary: objectBody },
+  { weight: 3, arbitrary: eventBody },
+  { weight: 5, arbitrary: eventWithHostileField },
+  { weight: 2, arbitrary: objectBody },
   {
     weight: 1,
     arbitrary: eventBody.map((event) =>

@@ -26,9 +26,13 @@ export class MemorySource implements MessageSource {
     this.#onDelete = onDelete;
   }
 
-  async receive(): Promise<readonly SourceMessage[]> {
+  /** The `maxMessages` asked for, per receive. */
+  readonly asked: number[] = [];
+
+  async receive(_signal?: AbortSignal, maxMessages = 10): Promise<readonly SourceMessage[]> {
+    this.asked.push(maxMessages);
     await new Promise((resolve) => setImmediate(resolve));
-    return this.#pending.splice(0, 10);
+    return this.#pending.splice(0, maxMessages);
   }
 
   async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {

@@ -63,4 +63,31 @@ describe("SQS outage", () => {
       await db.drop(!passed);
     }
   });
+
+  it("a queue whose visibility timeout is 0 drains without a livelock, each message received, loaded and deleted once", async () => {
+    const db = await createTestDatabase();
+    const sqs = await startTestSqs();
+    let passed = false;
+    try {
+      const queueUrl = await sqs.createQueue("zero-visibility", { VisibilityTimeout: "0" });
+      const events = generateEvents(1000, { seed: 22 });
+      await sqs.send(
+        queueUrl,
+        events.map((e) => e.body),
+      );
+      const run = await startCli(
+        ["run", "--until-empty", "--wait-time", "1", "--queue-url", queueUrl, "--database-url", db.url],
+        { SECURELOG_KEY: generateKeyText() },
+      ).done;
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /visibility timeout is 0 s; receiving with 2 s instead/);
+      assert.equal(stat(run.stdout, "received"), 1000, run.stdout);
+      assert.equal(stat(run.stdout, "deleted from queue"), 1000, run.stdout);
+      assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
+      passed = true;
+    } finally {
+      await sqs.stop();
+      await db.drop(!passed);
+    }
+  });
 });
