@@ -1,3 +1,4 @@
+import http from "node:http";
 import net from "node:net";
 
 /** A TCP proxy on 127.0.0.1 that a test can cut (refuse and drop every connection) and restore. */
@@ -55,4 +56,54 @@ export async function startDatabaseProxy(
   const url = new URL(databaseUrl);
   url.host = `127.0.0.1:${proxy.port}`;
   return { ...proxy, url: url.href };
+}
+
+/** An HTTP proxy in front of an SQS server that can drop the calls of chosen actions (X-Amz-Target). */
+export interface SqsActionProxy {
+  readonly endpoint: string;
+  /** Calls whose action is in this set have their connection reset instead of being forwarded. */
+  readonly dropping: Set<string>;
+  close(): Promise<void>;
+}
+
+export async function startSqsActionProxy(targetEndpoint: string): Promise<SqsActionProxy> {
+  const target = new URL(targetEndpoint);
+  const dropping = new Set<string>();
+  const agent = new http.Agent({ keepAlive: true });
+  const server = http.createServer((request, response) => {
+    const action = String(request.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
+    if (dropping.has(action)) {
+      request.socket.destroy();
+      return;
+    }
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+        agent,
+      },
+      (reply) => {
+        response.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(response);
+      },
+    );
+    upstream.on("error", () => response.destroy());
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    dropping,
+    close: () =>
+      new Promise((resolve) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
