@@ -4,17 +4,20 @@ import { backoffMs, sleep } from "./backoff.ts";
 import type { PipelineEvents } from "./events.ts";
 import type { HeldMessages } from "./held-messages.ts";
 
-/** Without a known visibility timeout, a delete is tried this many times. */
+/**
+ * Entries SQS itself reports as Failed (an invalid receipt handle, say) are tried this many times: SQS answered,
+ * so waiting longer will not help. So are deletes when the visibility timeout is not known.
+ */
 const DELETE_ATTEMPTS = 4;
 /** Delete retries back off to at most this, so deletes resume within about a second of SQS coming back. */
 const MAX_DELETE_BACKOFF_MS = 1000;
 
 /**
  * Deletes committed messages. A receipt handle keeps working until its visibility timeout runs out (and the
- * heartbeat keeps extending it while the message is held), so a delete that fails, because SQS is unreachable or
- * refused some entries, is retried until just before that deadline rather than given up on after a second:
- * giving up costs a full visibility timeout of waiting for the redelivery, which the ledger then skips. Only a
- * delete that still fails at the deadline (or after --max-retry-time) is counted as failed.
+ * heartbeat keeps extending it while the message is held), so a delete that fails because SQS cannot be reached
+ * is retried until just before that deadline rather than given up on after a second: giving up costs a full
+ * visibility timeout of waiting for the redelivery, which the ledger then skips. Only a delete that still fails at
+ * the deadline (or after --max-retry-time) is counted as failed.
  */
 export class Acknowledger {
   readonly #source: Pick<MessageSource, "delete">;
@@ -42,6 +45,7 @@ export class Acknowledger {
     let remaining: readonly SourceMessage[] = messages;
     for (let attempt = 1; remaining.length > 0; attempt++) {
       let reason = "refused by SQS";
+      let answered = true;
       try {
         // The latest delivery's receipt handle: an older one may no longer delete the message.
         const result = await this.#source.delete(remaining.map((m) => this.#held.latest(m)));
@@ -49,10 +53,14 @@ export class Acknowledger {
         remaining = result.failed;
       } catch (thrown) {
         reason = coerceError(thrown).message;
+        answered = false;
       }
       if (remaining.length === 0) return;
       const delayMs = backoffMs(attempt, 200, MAX_DELETE_BACKOFF_MS);
-      if (this.#abandon.aborted || !this.#worthRetrying(remaining, attempt, started, delayMs)) {
+      const retry = answered
+        ? attempt < DELETE_ATTEMPTS
+        : this.#worthRetrying(remaining, attempt, started, delayMs);
+      if (this.#abandon.aborted || !retry) {
         this.#events.emit("deleteFailed", remaining.length, reason);
         return;
       }
