@@ -9,21 +9,13 @@ import { fileURLToPath } from "node:url";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { oneLineError, runCli } from "../helpers/cli.ts";
+import { loginEvent } from "../helpers/memory.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
 
 const KEY = generateKeyText();
 const ESC = "\u001b";
-const event = (fields: Record<string, unknown>) =>
-  JSON.stringify({
-    user_id: `u-${Math.random().toString(16).slice(2)}`,
-    app_version: "1.0.0",
-    device_type: "ios",
-    ip: "192.0.2.10",
-    locale: "DE",
-    device_id: "555-55-5555",
-    ...fields,
-  });
+const event = loginEvent;
 
 describe("output safety", () => {
   let db: TestDatabase;

@@ -10,16 +10,14 @@ import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { ORIGINAL_ID_ATTRIBUTE } from "../../src/source/replay-id.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 import { runCli } from "../helpers/cli.ts";
+import { loginEvent } from "../helpers/memory.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 import { startTestSqs } from "../helpers/sqs.ts";
 
 const event = (fields: Record<string, unknown>) =>
-  JSON.stringify({
+  loginEvent({
     user_id: `poison-${Math.random().toString(16).slice(2)}`,
-    app_version: "2.3.0",
-    device_type: "android",
     ip: "198.18.7.7",
-    locale: "DE",
     device_id: "901-23-4567",
     ...fields,
   });

@@ -18,6 +18,7 @@ import { toSourceMessage } from "../../src/source/sqs-source.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { keyFromBytes, keyRing, type MaskKey } from "../../src/transform/mask-key.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
+import { testPipelineOptions } from "../helpers/memory.ts";
 import { asSqsMessages, type HostileMessage } from "./hostile.ts";
 
 /** LEAK_PATTERN (hostile.ts) as a PostgreSQL regular expression. */
@@ -87,16 +88,7 @@ export async function wholePath(databaseUrl: string, mode: "hmac" | "encrypt" = 
       events.on("isolated", (reason, detail) => isolated.push(`${reason} (${detail})`));
       const pipeline = new Pipeline(
         { source, writer, events },
-        {
-          concurrency: 1,
-          batchSize,
-          batchBytes: 4 * 1024 * 1024,
-          writers: 1,
-          maxInFlight: 1000,
-          maxInFlightBytes: 32 * 1024 * 1024,
-          maxRetryTimeMs: 5000,
-          untilEmpty: true,
-        },
+        testPipelineOptions({ batchSize, maxInFlight: 1000, maxRetryTimeMs: 5000 }),
       );
       await pipeline.run(); // rejects if anything in a message stopped it
       // Validation and sanitising are meant to leave PostgreSQL nothing to refuse: isolation and the minimal

@@ -1,3 +1,4 @@
+import type { PipelineOptions } from "../../src/pipeline/pipeline.ts";
 import type { WriteResult } from "../../src/sink/row-sink.ts";
 import { type RowSink, SinkError } from "../../src/sink/row-sink.ts";
 import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
@@ -107,4 +108,32 @@ export class MemorySink implements RowSink {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Pipeline options for tests that drive the Pipeline class directly: one poller, one writer, drain and stop. */
+export function testPipelineOptions(overrides: Partial<PipelineOptions> = {}): PipelineOptions {
+  return {
+    concurrency: 1,
+    batchSize: 10,
+    batchBytes: 4 * 1024 * 1024,
+    writers: 1,
+    maxInFlight: 100,
+    maxInFlightBytes: 32 * 1024 * 1024,
+    maxRetryTimeMs: 10_000,
+    untilEmpty: true,
+    ...overrides,
+  };
+}
+
+/** A login event body with the given fields changed; the user id is unique. */
+export function loginEvent(fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    user_id: `u-${Math.random().toString(16).slice(2)}`,
+    app_version: "2.3.0",
+    device_type: "ios",
+    ip: "192.0.2.10",
+    locale: "DE",
+    device_id: "555-55-5555",
+    ...fields,
+  });
 }

@@ -15,6 +15,7 @@ import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
 import { runCli, startCli, until } from "../helpers/cli.ts";
+import { testPipelineOptions } from "../helpers/memory.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startDatabaseProxy } from "../helpers/proxy.ts";
 import { useServices } from "../helpers/services.ts";
@@ -225,16 +226,7 @@ describe("fault injection", () => {
         writer: new TransformingWriter(sink, leaky, createRejecter(masker)),
         events: pipelineEvents,
       },
-      {
-        concurrency: 1,
-        batchSize: 10,
-        batchBytes: 4 * 1024 * 1024,
-        writers: 1,
-        maxInFlight: 100,
-        maxInFlightBytes: 32 * 1024 * 1024,
-        maxRetryTimeMs: 10_000,
-        untilEmpty: true,
-      },
+      testPipelineOptions(),
     );
     await pipeline.run();
     await sink.close();

@@ -9,19 +9,15 @@ import type { RowSink } from "../../src/sink/row-sink.ts";
 import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
-import { MemorySink, MemorySource } from "../helpers/memory.ts";
+import { MemorySink, MemorySource, testPipelineOptions } from "../helpers/memory.ts";
 
 const masker = createMasker({ mode: "sha256" });
-const OPTIONS: PipelineOptions = {
+const OPTIONS: PipelineOptions = testPipelineOptions({
   concurrency: 3,
   batchSize: 25,
-  batchBytes: 4 * 1024 * 1024,
   writers: 2,
-  maxInFlight: 100,
-  maxInFlightBytes: 32 * 1024 * 1024,
   maxRetryTimeMs: 60_000,
-  untilEmpty: true,
-};
+});
 
 function pipeline(source: MessageSource, sink: RowSink, options: Partial<PipelineOptions> = {}) {
   const events = createPipelineEvents();
