@@ -271,8 +271,9 @@ function readKeyFile(keyFile: string): string {
 }
 
 /**
- * The current key comes first: the first key of --key-file, or SECURELOG_KEY. Previous keys (still accepted by
- * reveal, forget and rekey, never used to mask new values) follow in the key file or in SECURELOG_PREVIOUS_KEYS.
+ * One syntax for several keys, in a key file and in SECURELOG_KEY alike: keys separated by new lines, commas or
+ * spaces, the current key first, previous keys after it (accepted by reveal, forget, rekey and replay, never used
+ * to mask new values). SECURELOG_PREVIOUS_KEYS, when set, adds more previous keys.
  */
 export function loadKeyRing(flags: Flags, env: Env): KeyRing {
   const keyFile = raw("key-file", flags, env);
@@ -289,7 +290,7 @@ export function loadKeyRing(flags: Flags, env: Env): KeyRing {
         "missing_key",
       );
     }
-    keys = parseKeyList(fromEnv, "SECURELOG_KEY").slice(0, 1);
+    keys = parseKeyList(fromEnv, "SECURELOG_KEY");
   }
   const previous = env.SECURELOG_PREVIOUS_KEYS;
   const older = previous === undefined ? [] : parseKeyList(previous, "SECURELOG_PREVIOUS_KEYS");

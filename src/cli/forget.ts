@@ -1,95 +1,119 @@
-import { type Env, type Flags, loadDatabase, loadMaskConfig, type MaskConfig } from "../config.ts";
-import { ConfigError } from "../errors.ts";
+import { type Env, type Flags, loadDatabase, loadKeyRing } from "../config.ts";
+import { ConfigError, SecureLogError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
-  type BodyField,
-  deleteLogins,
-  deleteRejects,
-  insertAudit,
-  listLogins,
-  listRejects,
-  type MaskedColumn,
-} from "../sink/sql/privacy.ts";
-import { inTransaction } from "../sink/transaction.ts";
+  countErasure,
+  describeMatches,
+  type ErasureReport,
+  type ErasureTarget,
+  erase,
+} from "../sink/erase.ts";
 import { canonicalIp } from "../transform/canonical-ip.ts";
-import { masksUnderEveryKey } from "../transform/mask.ts";
+import { bodyForms, erasureDigests, storedForms } from "../transform/erasure.ts";
+import { createMasker, type PiiDomain } from "../transform/mask.ts";
+import type { KeyRing } from "../transform/mask-key.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print } from "./io.ts";
 import { operatorName, reasonOr } from "./privacy-options.ts";
+import { reapplyCommand } from "./reapply.ts";
 
 export const FORGET_OPTIONS = {
   ip: { type: "string" },
   "device-id": { type: "string" },
   "dry-run": { type: "boolean" },
+  reapply: { type: "boolean" },
+  from: { type: "string" },
 } as const;
 
-interface Target {
-  readonly field: BodyField;
-  readonly column: MaskedColumn;
-  readonly masks: string[];
+/** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
+function optionalKeys(flags: Flags, env: Env): KeyRing | undefined {
+  const configured =
+    typeof flags["key-file"] === "string" ||
+    env.SECURELOG_KEY_FILE !== undefined ||
+    env.SECURELOG_KEY !== undefined;
+  return configured ? loadKeyRing(flags, env) : undefined;
 }
 
-/** The masked forms the raw value may have in the tables: under every loaded key. The raw value goes no further. */
-function target(flags: Flags, mask: MaskConfig): Target {
+/** The raw value's every stored form; the raw value itself goes no further than this function. */
+function target(flags: Flags, keys: KeyRing | undefined): ErasureTarget {
   const ip = flags.ip;
   const deviceId = flags["device-id"];
   if ((typeof ip === "string") === (typeof deviceId === "string")) {
-    throw new UsageError("forget needs exactly one of --ip VALUE or --device-id VALUE");
+    throw new UsageError("forget needs exactly one of --ip VALUE or --device-id VALUE (or --reapply)");
   }
+  let field: PiiDomain;
+  let raw: string;
+  let canonical: string;
   if (typeof ip === "string") {
     // The value is not repeated in the message: error output may end up in logs.
-    const canonical = canonicalIp(ip);
-    if (canonical === undefined) throw new ConfigError("--ip is not an IPv4 or IPv6 address");
-    return { field: "ip", column: "masked_ip", masks: masksUnderEveryKey(mask, "ip", canonical) };
+    const parsed = canonicalIp(ip);
+    if (parsed === undefined) throw new ConfigError("--ip is not an IPv4 or IPv6 address");
+    [field, raw, canonical] = ["ip", ip.trim(), parsed];
+  } else {
+    raw = String(deviceId).trim();
+    if (raw === "") throw new ConfigError("--device-id is empty");
+    [field, canonical] = ["device_id", raw];
   }
-  const value = String(deviceId).trim();
-  if (value === "") throw new ConfigError("--device-id is empty");
+  const register =
+    keys === undefined
+      ? undefined
+      : {
+          digests: erasureDigests(keys, field, canonical),
+          masks: keys.all.map((key) =>
+            createMasker({ mode: "hmac", keys: { current: key, all: [key] } }).mask(field, canonical),
+          ),
+        };
   return {
-    field: "device_id",
-    column: "masked_device_id",
-    masks: masksUnderEveryKey(mask, "device_id", value),
+    field,
+    forms: storedForms(keys, field, canonical),
+    bodyForms: [...new Set([...bodyForms(keys, raw), ...bodyForms(keys, canonical)])],
+    ...(register === undefined ? {} : { register }),
   };
 }
 
+function unloadedError(report: ErasureReport, what: string): SecureLogError {
+  return new SecureLogError(
+    "erasure_incomplete",
+    `${what}, but the tables also hold values masked under ${report.unloaded.join(", ")}, which could not be checked: load those keys (as previous keys) and run forget again. The erasure is NOT complete.`,
+  );
+}
+
 /**
- * `securelog forget --ip V | --device-id V [--dry-run]`: the erasure request. Deletes every row and rejection
- * whose masked value matches the given raw value under any loaded key, in one transaction, and records in
- * securelog_audit what was deleted (as a masked value and a count) and why. The raw value is never stored.
+ * `securelog forget --ip V | --device-id V [--dry-run]`: the erasure request. Finds the value in every form it can
+ * be stored in (hmac, encrypt and sha256, under every loaded key, in user_logins and in rejections, including
+ * other fields and key names of rejected bodies) without a --mask flag, deletes all of it in one transaction,
+ * records it in the erasure register (keyed one-way digests only) so that it stays out of later loads and can be
+ * erased again in a restored copy, and audits it. Masks under a key that is not loaded make it exit 1: a partial
+ * erasure is never reported as complete.
  */
 export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
-  const mask = loadMaskConfig(flags, env);
-  const { field, column, masks } = target(flags, mask);
+  if (flags.reapply === true) return reapplyCommand(flags, io, env);
+  const keys = optionalKeys(flags, env);
+  const erasure = target(flags, keys);
   const database = loadDatabase(flags, env);
-  const reason = reasonOr(flags, "erasure request");
-  const keys =
-    mask.mode === "sha256" ? "unkeyed sha256" : `keys ${mask.keys.all.map((k) => k.id).join(", ")}`;
-  const label = field === "ip" ? "the given ip" : "the given device id";
-  const needs = { require: ["logins", "rejects"], create: ["audit"] } as const;
-  await withDatabase(database, needs, async (client, t) => {
-    if (flags["dry-run"] === true) {
-      const rows = await client.query(listLogins(t, column), [masks]);
-      const rejects = await client.query(listRejects(t, field), [masks]);
-      print(
-        io.stdout,
-        `dry run: ${rows.rowCount} rows and ${rejects.rowCount} rejections match ${label} (${keys}):`,
-      );
-      for (const row of rows.rows) print(io.stdout, JSON.stringify(row));
-      for (const row of rejects.rows) print(io.stdout, JSON.stringify(row));
-      return;
-    }
-    const { rows, rejects } = await inTransaction(client, async () => {
-      const deletedRows = (await client.query(deleteLogins(t, column), [masks])).rowCount ?? 0;
-      const deletedRejects = (await client.query(deleteRejects(t, field), [masks])).rowCount ?? 0;
-      await client.query(insertAudit(t), [
-        `forget_${field}`,
-        masks[0],
-        deletedRows + deletedRejects,
-        reason,
-        operatorName(),
-      ]);
-      return { rows: deletedRows, rejects: deletedRejects };
+  const label = erasure.field === "ip" ? "the given ip" : "the given device id";
+  const keysText =
+    keys === undefined
+      ? "no key loaded: unkeyed sha256 masks only"
+      : `keys ${keys.all.map((k) => k.id).join(", ")}`;
+  const needs = { require: ["logins", "rejects"], create: ["audit", "erasures"] } as const;
+  const report = await withDatabase(database, needs, async (client, t) => {
+    if (flags["dry-run"] === true) return countErasure(client, t, erasure);
+    return erase(client, t, erasure, {
+      action: `forget_${erasure.field}`,
+      reason: reasonOr(flags, "erasure request"),
+      operator: operatorName(),
     });
-    print(io.stdout, `deleted ${rows} rows and ${rejects} rejections matching ${label} (${keys}).`);
   });
+  const verb = flags["dry-run"] === true ? "dry run: would delete" : "deleted";
+  const what = `${verb} what matches ${label} (${keysText}): ${describeMatches(report.matches)}`;
+  if (report.unloaded.length > 0) throw unloadedError(report, what);
+  print(io.stdout, `${what}.`);
+  if (keys === undefined && flags["dry-run"] !== true) {
+    print(
+      io.stderr,
+      "warning: without a key nothing was recorded in the erasure register, so a restored backup or a replayed message could bring the value back.",
+    );
+  }
   return 0;
 }

@@ -52,9 +52,14 @@ Examples:
 `;
 
 export const KEYGEN_HELP = `Usage: securelog keygen [--out FILE]
+       securelog keygen --convert [--out FILE] < OLD-KEYS
 
-Prints a new masking key: base64 of 32 random bytes, exactly what SECURELOG_KEY and --key-file expect.
+Prints a new masking key: slk1_, 32 random bytes in base64url and a checksum, exactly what SECURELOG_KEY and
+--key-file expect. Passphrases and hand-made keys are refused everywhere; only generated keys are accepted.
   --out FILE   Write the key to FILE (created with mode 0600, never overwritten) instead of printing it.
+  --convert    Read keys of the previous format (plain base64 of 32 bytes, as keygen printed them before, or
+               as a KMS generates them: aws kms generate-random --number-of-bytes 32) from standard input, in
+               key-file syntax, and print them in the current form, same order. The masks stay the same.
   --help       Show this help.
 
 Keep the key secret and separate from the database: whoever has both can test guesses of ip and device_id.

@@ -38,6 +38,7 @@ interface Command {
 
 const KEYGEN_OPTIONS = {
   out: { type: "string" },
+  convert: { type: "boolean" },
   help: { type: "boolean" },
   verbose: { type: "boolean" },
 } as const;
@@ -55,7 +56,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     help: KEYGEN_HELP,
     options: KEYGEN_OPTIONS,
     run: async (flags, _, io) => {
-      keygen(typeof flags.out === "string" ? flags.out : undefined, io);
+      await keygen(flags, io);
       return 0;
     },
   },

@@ -5,7 +5,8 @@ import { type Flags, RUN_OPTIONS } from "../config.ts";
 export const PRIVACY_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
   schema: RUN_OPTIONS.schema,
-  mask: RUN_OPTIONS.mask,
+  // Accepted for scripts written before: reveal, forget and rekey read each value's scheme off the value.
+  mask: { ...RUN_OPTIONS.mask, description: "Ignored: every scheme is recognised from the stored values." },
   "key-file": RUN_OPTIONS["key-file"],
   reason: {
     type: "string",

@@ -1,10 +1,9 @@
 import type pg from "pg";
-import { type Env, type Flags, loadDatabase, loadMaskConfig } from "../config.ts";
+import { type Env, type Flags, loadDatabase, loadKeyRing } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
   type BodyField,
-  countOtherKeyRows,
   insertAudit,
   type MaskedColumn,
   remapLogins,
@@ -12,6 +11,7 @@ import {
   staleLoginValues,
   staleRejectValues,
 } from "../sink/sql/privacy.ts";
+import { maskKinds } from "../sink/sql/stats.ts";
 import type { Tables } from "../sink/sql/tables.ts";
 import { inTransaction } from "../sink/transaction.ts";
 import { createMasker, type Masker } from "../transform/mask.ts";
@@ -72,55 +72,72 @@ async function rekeyPass(
   }
 }
 
+/** Stored values not under the current key, by scheme and key, and why each kind stays as it is. */
+async function leftBehind(client: pg.PoolClient, t: Tables, keys: KeyRing): Promise<string[]> {
+  const loaded = new Set(keys.all.map((k) => k.id));
+  const notes: string[] = [];
+  for (const { kind, n } of (await client.query<{ kind: string; n: number }>(maskKinds(t))).rows) {
+    const [scheme, keyId] = kind.split(":");
+    if (keyId === keys.current.id || scheme === "other") continue;
+    if (scheme === "sha256") notes.push(`${n} values masked with unkeyed sha256: no key to rotate`);
+    else if (scheme === "hmac")
+      notes.push(
+        `${n} values hold one-way hmac masks under key ${keyId}: their raw values are gone, so they cannot be re-masked; keep ${keyId} loaded as a previous key (forget needs it)`,
+      );
+    else if (!loaded.has(keyId ?? ""))
+      notes.push(
+        `${n} reversible values under key ${keyId}, which is not loaded: load it as a previous key and run rekey again`,
+      );
+    else notes.push(`${n} reversible values under key ${keyId} could not be opened (altered?)`);
+  }
+  return notes;
+}
+
+/** Keys that no longer mask anything stop being required by `run` (masking-config.ts). */
+const forgetRetiredKeys = (t: Tables) => `DELETE FROM ${t.config} c WHERE c.name LIKE 'key:%'
+  AND c.name <> 'key:' || $1 AND NOT EXISTS (SELECT 1 FROM ${t.logins}
+    WHERE split_part(masked_ip, ':', CASE WHEN masked_ip LIKE 'enc:%' THEN 2 ELSE 1 END) = substr(c.name, 5)
+       OR split_part(masked_device_id, ':', CASE WHEN masked_device_id LIKE 'enc:%' THEN 2 ELSE 1 END) = substr(c.name, 5))
+  RETURNING substr(c.name, 5) AS id`;
+
 /**
  * `securelog rekey`: after a key rotation (new key current, old key loaded as previous), re-mask the stored
  * reversible values under the current key, in batches, each committed on its own so a long rekey can be
- * stopped and resumed. One-way masks cannot be re-masked: the raw values are gone, which this says plainly.
+ * stopped and resumed. It needs no --mask: it reads each value's scheme and key off the value, re-masks what it
+ * can (encrypt under a loaded key) and says, per scheme and key, what it cannot and why. Exit 0 when everything
+ * is under the current key (or unkeyed), 1 when something is left.
  */
 export async function rekeyCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
-  const mask = loadMaskConfig(flags, env);
   const batchText = flags["batch-size"];
-  const batchSize = typeof batchText === "string" ? Number(batchText) : 1000;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
+  const batchSize =
+    typeof batchText === "string" && /^\d{1,6}$/.test(batchText) ? Number(batchText) : Number.NaN;
+  if (batchText !== undefined && !(batchSize >= 1 && batchSize <= 100_000)) {
     throw new ConfigError("--batch-size must be a whole number from 1 to 100000");
   }
-  if (mask.mode === "sha256") throw new ConfigError("nothing to rekey: --mask sha256 uses no key");
-  const keys = mask.keys;
+  const keys = loadKeyRing(flags, env);
   const database = loadDatabase(flags, env);
   const reason = reasonOr(flags, "key rotation");
-  const needs = { require: ["logins", "rejects"], create: ["audit"] } as const;
+  const needs = { require: ["logins", "rejects"], create: ["audit", "config"] } as const;
   return withDatabase(database, needs, async (client, t) => {
-    if (mask.mode === "hmac") {
-      const other = await client.query<{ n: number }>(countOtherKeyRows(t), [`${keys.current.id}:%`]);
-      const n = other.rows[0]?.n ?? 0;
-      if (n === 0) {
-        print(io.stdout, `every row is already masked with the current key ${keys.current.id}.`);
-        return 0;
-      }
-      throw new ConfigError(
-        `${n} rows hold one-way (hmac) masks made with other keys. Their raw values are not recoverable, so they cannot be re-masked; keep the old keys loaded as previous keys so that forget still finds them. Reversible masks (--mask encrypt) can be rekeyed.`,
-        "rekey_impossible",
-      );
-    }
-    const masker = createMasker(mask);
+    const masker = createMasker({ mode: "encrypt", keys });
     let values = 0;
     let rows = 0;
-    let unopenable = 0;
     for (const pass of passes(t)) {
-      const result = await rekeyPass(client, pass, keys, masker, batchSize);
+      const result = await rekeyPass(client, pass, keys, masker, batchText === undefined ? 1000 : batchSize);
       values += result.values;
       rows += result.rows;
-      unopenable += result.unopenable;
     }
     await client.query(insertAudit(t), ["rekey", null, rows, reason, operatorName()]);
-    print(io.stdout, `re-masked ${values} distinct values in ${rows} rows under key ${keys.current.id}.`);
-    if (unopenable > 0) {
-      print(
-        io.stderr,
-        `${unopenable} values could not be opened with the loaded keys (load their key as a previous key and run rekey again).`,
-      );
-      return 1;
-    }
-    return 0;
+    const retired = (await client.query<{ id: string }>(forgetRetiredKeys(t), [keys.current.id])).rows.map(
+      (r) => r.id,
+    );
+    print(
+      io.stdout,
+      `re-masked ${values} distinct reversible values in ${rows} rows under key ${keys.current.id}.`,
+    );
+    if (retired.length > 0) print(io.stdout, `no value is masked under ${retired.join(", ")} any more.`);
+    const notes = await leftBehind(client, t, keys);
+    for (const note of notes) print(io.stderr, `not re-masked: ${note}.`);
+    return notes.length > 0 ? 1 : 0;
   });
 }

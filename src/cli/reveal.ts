@@ -2,6 +2,7 @@ import { type Env, type Flags, loadDatabase, loadKeyRing } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import { insertRevealAudit } from "../sink/sql/privacy.ts";
+import { erasureDigest } from "../transform/erasure.ts";
 import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/reveal.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print } from "./io.ts";
@@ -41,17 +42,22 @@ export async function revealCommand(
   const tokens = fromStdin ? [...new Set(text.match(ENCRYPTED_IN_TEXT) ?? [])] : [...values];
 
   const revealed = new Map<string, string>();
+  // The audit keeps a keyed one-way digest of each revealed value, never the mask: an enc: value in the audit
+  // table would open to the very value whose disclosure it records.
+  const digests = new Set<string>();
   const failures: string[] = [];
   for (const token of tokens) {
     const result = reveal(token, keys);
-    if (result.ok) revealed.set(token, result.value);
-    else failures.push(`${token.slice(0, 24)}… ${explainRevealFailure(result)}`);
+    if (result.ok) {
+      revealed.set(token, result.value);
+      digests.add(erasureDigest(keys.current, result.domain, result.value));
+    } else failures.push(`${token.slice(0, 24)}… ${explainRevealFailure(result)}`);
   }
   if (!fromStdin && failures.length > 0) {
     throw new SecureLogError("reveal_failed", `cannot reveal ${failures[0]}`);
   }
   await withDatabase(database, { require: [], create: ["audit"] }, (client, t) =>
-    client.query(insertRevealAudit(t), [[...revealed.keys()], reason, operatorName()]),
+    client.query(insertRevealAudit(t), [[...digests], reason, operatorName()]),
   );
   if (fromStdin) {
     io.stdout.write(text.replace(ENCRYPTED_IN_TEXT, (token) => printable(revealed.get(token) ?? token)));

@@ -13,6 +13,7 @@ import { PgSink } from "../sink/pg-sink.ts";
 import { tablesIn } from "../sink/sql/tables.ts";
 import { verifyOriginalId } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";
+import { describeKeys } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
 
 export const SHA256_WARNING =
@@ -127,6 +128,11 @@ export async function executeRun(
   let stopProgress: (() => void) | undefined;
   try {
     await sink.ensureSchema().catch(atStartUp);
+    await sink.checkMasking({
+      scheme: config.mask.mode,
+      appVersion: config.appVersion,
+      keyIds: config.mask.mode === "sha256" ? [] : config.mask.keys.all.map((k) => k.id),
+    });
     const queue = await source.inspect().catch(atStartUp);
     let visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
     if (visibilityTimeoutSeconds < MIN_VISIBILITY_TIMEOUT_SECONDS) {
@@ -146,7 +152,7 @@ export async function executeRun(
         mask:
           config.mask.mode === "sha256"
             ? "sha256 (unkeyed)"
-            : `${config.mask.mode} key ${config.mask.keys.current.id}`,
+            : `${config.mask.mode}, keys ${describeKeys(config.mask.keys)}`,
         appVersion: config.appVersion,
         untilEmpty: config.untilEmpty,
       },

@@ -1,6 +1,7 @@
 import { type Env, type Flags, loadDatabase, RUN_OPTIONS } from "../config.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
+  maskKinds,
   statsAppVersions,
   statsDeviceTypes,
   statsLocales,
@@ -37,6 +38,8 @@ export interface Stats {
   readonly locales: readonly Count[];
   readonly deviceTypes: readonly Count[];
   readonly rejectReasons: readonly Count[];
+  /** Masked values by scheme and key id: one table should hold one scheme, keys only by rotation. */
+  readonly masks: readonly Count[];
 }
 
 const TOP = 10;
@@ -81,6 +84,11 @@ export function formatStats(s: Stats): string {
     ...section("device_type (top 10)", s.deviceTypes, s.rows),
     `user_logins_rejects: ${s.rejects}`,
     ...section("rejections by reason", s.rejectReasons, s.rejects),
+    ...section(
+      "masked values by scheme and key",
+      s.masks,
+      s.masks.reduce((n, c) => n + c.n, 0),
+    ),
   ].join("\n");
 }
 
@@ -105,6 +113,10 @@ export async function statsCommand(flags: Flags, io: CliIo, env: Env): Promise<n
       locales: await counts(statsLocales(t)),
       deviceTypes: await counts(statsDeviceTypes(t)),
       rejectReasons: await counts(statsRejectReasons(t)),
+      masks: (await client.query<{ kind: string; n: number }>(maskKinds(t))).rows.map((r) => ({
+        value: r.kind,
+        n: r.n,
+      })),
     };
   });
   print(io.stdout, flags.json === true ? JSON.stringify(stats, null, 2) : formatStats(stats));

@@ -4,8 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { PgSink } from "../sink/pg-sink.ts";
 import { tablesIn } from "../sink/sql/tables.ts";
 import { SqsSource } from "../source/sqs-source.ts";
-import { createMasker } from "../transform/mask.ts";
-import { createRejecter, createTransformer } from "../transform/transform.ts";
+import { transformsFor } from "../transform/transform.ts";
 import { TransformingWriter } from "./batch-writer.ts";
 import { unpackMessages, unpackStrings } from "./wire-batch.ts";
 import { toWireError, type WriterReply, type WriterRequest, type WriterSetup } from "./writer-protocol.ts";
@@ -14,16 +13,17 @@ if (parentPort === null) throw new Error("writer-worker.ts runs only as a worker
 const port = parentPort;
 const setup = workerData as WriterSetup;
 const reply = (message: WriterReply) => port.postMessage(message);
-const masker = createMasker(setup.mask);
+const { transform, reject } = transformsFor(setup.mask, setup.appVersion);
 const writer = new TransformingWriter(
   new PgSink({
     databaseUrl: setup.databaseUrl,
     tables: tablesIn(setup.schema),
+    rejecter: reject,
     poolSize: setup.poolSize,
     onIdleError: (error) => reply({ type: "idleError", message: error.message }),
   }),
-  createTransformer(masker, setup.appVersion),
-  createRejecter(masker),
+  transform,
+  reject,
 );
 const source = new SqsSource(setup.sqs, {
   waitTimeSeconds: 0,

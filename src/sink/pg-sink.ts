@@ -1,20 +1,25 @@
 import pg from "pg";
 import { coerceError, errorCode, SecureLogError } from "../errors.ts";
-import type { LoginRow, Outcome, RejectRecord } from "../transform/transform.ts";
-import type { RejectReason } from "../transform/validate.ts";
+import type { Outcome, Rejecter } from "../transform/transform.ts";
 import { ensureTables, type SchemaNeeds } from "./ensure-schema.ts";
+import { checkMaskingSettings, type MaskingSettings } from "./masking-config.ts";
 import { classifySinkError, databaseUnreachable, describeDatabase, describeSinkError } from "./pg-errors.ts";
 import { type RowSink, SinkError, type WriteResult } from "./row-sink.ts";
-import { insertNewOutcomes, insertOutcomes } from "./sql/insert-outcomes.ts";
 import { type Tables, tablesIn } from "./sql/tables.ts";
+import { type OutcomeStatements, outcomeStatements, writeOutcomes } from "./write-outcomes.ts";
 
-/** What `run` needs: its three tables, created when missing. */
-export const RUN_NEEDS: SchemaNeeds = { create: ["logins", "rejects", "ledger"], require: [] };
+/** What `run` needs: its tables, the erasure register and the masking configuration, created when missing. */
+export const RUN_NEEDS: SchemaNeeds = {
+  create: ["logins", "rejects", "ledger", "erasures", "config"],
+  require: [],
+};
 
 export interface PgSinkOptions {
   readonly databaseUrl: string;
   /** SecureLog's tables, schema-qualified (sql/tables.ts); those in public by default. */
   readonly tables?: Tables;
+  /** Builds the rejection that keeps an erased value out (write-outcomes.ts); without it nothing is checked. */
+  readonly rejecter?: Rejecter;
   /** Connections in the pool; one per concurrent batch write. */
   readonly poolSize: number;
   readonly connectTimeoutMs?: number;
@@ -22,56 +27,22 @@ export interface PgSinkOptions {
   readonly onIdleError?: (error: Error) => void;
 }
 
-/** SQLSTATE unique_violation: a MessageId already in the ledger. */
-const UNIQUE_VIOLATION = "23505";
-
-function loginParams(rows: readonly { id: string; row: LoginRow }[]): unknown[] {
-  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-  for (const { id, row } of rows) {
-    columns[0]?.push(id);
-    columns[1]?.push(row.user_id);
-    columns[2]?.push(row.device_type);
-    columns[3]?.push(row.masked_ip);
-    columns[4]?.push(row.masked_device_id);
-    columns[5]?.push(row.locale);
-    columns[6]?.push(row.app_version);
-    columns[7]?.push(row.create_date);
-  }
-  return columns;
-}
-
-function rejectParams(rejects: readonly { id: string; reject: RejectRecord }[]): unknown[] {
-  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-  for (const { id, reject } of rejects) {
-    columns[0]?.push(id);
-    columns[1]?.push(reject.reason);
-    columns[2]?.push(reject.receivedAt.toISOString());
-    columns[3]?.push(reject.sentAt === null ? null : reject.sentAt.toISOString());
-    columns[4]?.push(reject.receiveCount);
-    columns[5]?.push(reject.maskedBody === null ? null : JSON.stringify(reject.maskedBody));
-    columns[6]?.push(reject.bodyDigest);
-    columns[7]?.push(reject.bodyBytes);
-  }
-  return columns;
-}
-
 /**
- * Writes a batch of outcomes, the rows, the rejections and their MessageIds in the ledger, as one statement:
- * one round trip, atomic without BEGIN/COMMIT. A batch holding a redelivered message takes a second statement,
- * the ledger-checked one (sql/insert-outcomes.ts).
+ * PostgreSQL as the RowSink: a pool, the schema checks, and batches written by writeOutcomes (one transaction:
+ * the erasure check, then rows, rejections and ledger entries in one statement). Failures are classified here.
  */
 export class PgSink implements RowSink {
   readonly #pool: pg.Pool;
   readonly #databaseUrl: string;
   readonly #tables: Tables;
-  readonly #insertNew: string;
-  readonly #insertChecked: string;
+  readonly #statements: OutcomeStatements;
+  readonly #rejecter: Rejecter | undefined;
 
   constructor(options: PgSinkOptions) {
     this.#databaseUrl = options.databaseUrl;
     this.#tables = options.tables ?? tablesIn("public");
-    this.#insertNew = insertNewOutcomes(this.#tables);
-    this.#insertChecked = insertOutcomes(this.#tables);
+    this.#statements = outcomeStatements(this.#tables);
+    this.#rejecter = options.rejecter;
     this.#pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize,
@@ -132,45 +103,23 @@ export class PgSink implements RowSink {
     }
   }
 
-  async #write(outcomes: readonly Outcome[]): Promise<WriteResult> {
-    // One MessageId can arrive twice in a batch (two deliveries received close together); the ledger
-    // insert would keep one, but the join would then load both, so keep the first here.
-    const seen = new Set<string>();
-    const rows: { id: string; row: LoginRow }[] = [];
-    const rejects: { id: string; reject: RejectRecord }[] = [];
-    for (const outcome of outcomes) {
-      const id = outcome.message.id;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (outcome.kind === "row") rows.push({ id, row: outcome.row });
-      else rejects.push({ id, reject: outcome.reject });
-    }
-    const params = [...loginParams(rows), ...rejectParams(rejects)];
-    return this.withConnection(async (client) => {
-      try {
-        await client.query(this.#insertNew, params);
-        const rejected = new Map<RejectReason, number>();
-        for (const { reject } of rejects) rejected.set(reject.reason, (rejected.get(reject.reason) ?? 0) + 1);
-        return { loaded: rows.length, rejected, duplicates: outcomes.length - rows.length - rejects.length };
-      } catch (error) {
-        if (errorCode(error) !== UNIQUE_VIOLATION) throw error;
-      }
-      const result = await client.query<{ reason: RejectReason | null; n: number }>(
-        this.#insertChecked,
-        params,
+  #write(outcomes: readonly Outcome[]): Promise<WriteResult> {
+    return this.withConnection((client) => writeOutcomes(client, this.#statements, outcomes, this.#rejecter));
+  }
+
+  /** Refuses to mix masking schemes, app_version modes or keys in one table (see checkMaskingSettings). */
+  async checkMasking(settings: MaskingSettings): Promise<void> {
+    try {
+      await this.withConnection((client) => checkMaskingSettings(client, this.#tables, settings));
+    } catch (error) {
+      if (error instanceof SecureLogError) throw error;
+      if (classifySinkError(error) === "retry") throw databaseUnreachable(this.#databaseUrl, error);
+      throw new SecureLogError(
+        "schema_failed",
+        `cannot check the masking configuration in ${describeDatabase(this.#databaseUrl)}: ${describeSinkError(error)}`,
+        { cause: error },
       );
-      let loaded = 0;
-      let rejectedCount = 0;
-      const rejected = new Map<RejectReason, number>();
-      for (const { reason, n } of result.rows) {
-        if (reason === null) loaded = n;
-        else {
-          rejected.set(reason, n);
-          rejectedCount += n;
-        }
-      }
-      return { loaded, rejected, duplicates: outcomes.length - loaded - rejectedCount };
-    });
+    }
   }
 
   async ping(): Promise<void> {

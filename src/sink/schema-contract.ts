@@ -40,6 +40,16 @@ export const EXPECTED_TABLES: Readonly<Record<TableRole, readonly ExpectedColumn
     { name: "message_id", type: "text" },
     { name: "processed_at", type: "timestamp with time zone" },
   ],
+  erasures: [
+    { name: "digest", type: "text" },
+    { name: "mask", type: "text" },
+    { name: "field", type: "character varying", length: 16 },
+    { name: "erasure", type: "text" },
+  ],
+  config: [
+    { name: "name", type: "text" },
+    { name: "value", type: "text" },
+  ],
   audit: [
     { name: "action", type: "character varying", length: 32 },
     { name: "masked_value", type: "text", nullable: true },
@@ -50,20 +60,25 @@ export const EXPECTED_TABLES: Readonly<Record<TableRole, readonly ExpectedColumn
 };
 
 /**
- * Tables whose message_id must be unique: the ledger's key is what makes a redelivery a no-op (without it a
- * redelivered message loads twice), and the rejects' key is the arbiter of its ON CONFLICT.
+ * The column each table's correctness rests on being unique: the ledger's key is what makes a redelivery a no-op
+ * (without it a redelivered message loads twice), and the others are the arbiters of their ON CONFLICT.
  */
-const KEYED_BY_MESSAGE_ID: readonly TableRole[] = ["ledger", "rejects"];
+const UNIQUE_KEY: Partial<Record<TableRole, string>> = {
+  ledger: "message_id",
+  rejects: "message_id",
+  erasures: "digest",
+  config: "name",
+};
 
 const COLUMNS = `SELECT table_name, column_name, data_type, character_maximum_length, is_nullable,
   column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> 'NEVER' AS has_default
   FROM information_schema.columns WHERE table_schema = $1 AND table_name = ANY($2::text[])`;
 
-const MESSAGE_ID_KEYS = `SELECT DISTINCT c.relname AS table_name FROM pg_index i
+const UNIQUE_COLUMNS = `SELECT DISTINCT c.relname AS table_name, a.attname AS column_name FROM pg_index i
   JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
   WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND i.indisunique AND i.indisvalid
-    AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = 'message_id'`;
+    AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL`;
 
 interface ColumnRow {
   table_name: string;
@@ -114,10 +129,10 @@ export async function contractViolations(
 ): Promise<string[]> {
   const names = roles.map((role) => TABLE_NAMES[role]);
   const columns = await client.query<ColumnRow>(COLUMNS, [tables.schema, names]);
-  const keyed = new Set(
-    (await client.query<{ table_name: string }>(MESSAGE_ID_KEYS, [tables.schema, names])).rows.map(
-      (r) => r.table_name,
-    ),
+  const unique = new Set(
+    (
+      await client.query<{ table_name: string; column_name: string }>(UNIQUE_COLUMNS, [tables.schema, names])
+    ).rows.map((r) => `${r.table_name}.${r.column_name}`),
   );
   const problems: string[] = [];
   for (const role of roles) {
@@ -125,9 +140,10 @@ export async function contractViolations(
     const actual = new Map(columns.rows.filter((r) => r.table_name === table).map((r) => [r.column_name, r]));
     if (actual.size === 0) continue; // absent: created, or reported as missing, by the caller
     problems.push(...columnProblems(`${tables.schema}.${table}`, EXPECTED_TABLES[role], actual));
-    if (KEYED_BY_MESSAGE_ID.includes(role) && !keyed.has(table)) {
+    const key = UNIQUE_KEY[role];
+    if (key !== undefined && !unique.has(`${table}.${key}`)) {
       problems.push(
-        `${tables.schema}.${table} has no primary key or unique index on message_id alone${role === "ledger" ? ": a redelivered message would load twice" : ""}`,
+        `${tables.schema}.${table} has no primary key or unique index on ${key} alone${role === "ledger" ? ": a redelivered message would load twice" : ""}`,
       );
     }
   }

@@ -2,17 +2,22 @@ import { createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } fr
 import { ConfigError } from "../errors.ts";
 
 /**
- * A masking key: at least 32 random bytes. The key itself is never used directly: HKDF derives one sub-key
- * for the one-way HMAC and another for the reversible cipher, so the two modes never share key material.
+ * A masking key: 32 random bytes. The key itself is never used directly: HKDF derives one sub-key per purpose
+ * (the one-way HMAC, the reversible cipher, replay ids, the erasure register), so no two uses share key material.
  */
 export interface MaskKey {
-  /** 8 hex characters of SHA-256 over the key; tags every masked value with the key that made it. */
+  /**
+   * 8 hex characters of SHA-256 over the key; tags every masked value with the key that made it. Not an oracle:
+   * only 256-bit random keys are accepted, so testing a guess against the id means guessing 256 bits.
+   */
   readonly id: string;
   /** A KeyObject, not bytes: node re-imports a Buffer key on every createHmac call, 7x slower (docs/benchmarks.md). */
   readonly macKey: KeyObject;
   readonly encKey: Uint8Array;
   /** Signs the original MessageId that `securelog replay` carries over (src/source/replay-id.ts). */
   readonly replayKey: KeyObject;
+  /** Keys the digests of the erasure register (src/transform/erasure.ts). */
+  readonly erasureKey: KeyObject;
 }
 
 /** The key that masks new values, and the older ones still accepted for reveal, forget and rekey. */
@@ -22,10 +27,24 @@ export interface KeyRing {
   readonly all: readonly MaskKey[];
 }
 
-export const MIN_KEY_BYTES = 32;
+export const KEY_BYTES = 32;
+
+/**
+ * The text form of a key: `slk1_`, the 32 bytes in base64url (43 characters), and a 6-character checksum. Like
+ * modern API tokens it describes itself: a passphrase, a truncated copy or a typo is refused instead of becoming
+ * a weak key, and secret scanners can recognise it by its prefix.
+ */
+const PREFIX = "slk1_";
+const KEY_TEXT = /^slk1_([A-Za-z0-9_-]{43})([A-Za-z0-9_-]{6})$/;
+/** What `keygen` printed before the format had a prefix, and what a KMS gives: standard base64 of 32 bytes. */
+const LEGACY_TEXT = /^[A-Za-z0-9+/]{43}=$/;
 
 function derive(bytes: Buffer, purpose: string): Buffer {
   return Buffer.from(hkdfSync("sha256", bytes, Buffer.alloc(0), `securelog ${purpose} v1`, 32));
+}
+
+function checksum(bytes: Buffer): string {
+  return createHash("sha256").update(PREFIX).update(bytes).digest().subarray(0, 4).toString("base64url");
 }
 
 export function keyFromBytes(bytes: Buffer): MaskKey {
@@ -35,35 +54,91 @@ export function keyFromBytes(bytes: Buffer): MaskKey {
     macKey: createSecretKey(derive(bytes, "hmac-sha256")),
     encKey: new Uint8Array(derive(bytes, "aes-256-gcm-siv")),
     replayKey: createSecretKey(derive(bytes, "replay-id")),
+    erasureKey: createSecretKey(derive(bytes, "erasure-register")),
   });
 }
 
+/** The key's bytes in the text form every command accepts. */
+export function keyText(bytes: Buffer): string {
+  return `${PREFIX}${bytes.toString("base64url")}${checksum(bytes)}`;
+}
+
+/** A fresh key in the exact text form SECURELOG_KEY and --key-file accept. */
+export function generateKeyText(): string {
+  return keyText(randomBytes(KEY_BYTES));
+}
+
+/** How to turn a key of the previous format into this one; the masks stay the same (the bytes do). */
+export const CONVERT_HELP =
+  'convert it, the masks stay the same: `securelog keygen --convert < old.key --out new.key` (or for the environment: export SECURELOG_KEY="$(printenv SECURELOG_KEY | securelog keygen --convert)")';
+
 /**
- * Parses a base64 key. Errors name where the key came from, never its content.
+ * Parses a key in the text form (`slk1_…`). Errors name where the key came from, never its content, and say what
+ * to do: a key of the previous format (or from a KMS) is converted with `securelog keygen --convert`; anything
+ * else is not a key.
  */
 export function parseKey(text: string, source: string): MaskKey {
   const trimmed = text.trim();
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
-    throw new ConfigError(`${source} is not base64. Create a key with \`securelog keygen\`.`, "bad_key");
-  }
-  const bytes = Buffer.from(trimmed, "base64");
-  if (bytes.length < MIN_KEY_BYTES) {
+  const match = KEY_TEXT.exec(trimmed);
+  if (match === null) {
+    if (LEGACY_TEXT.test(trimmed)) {
+      throw new ConfigError(
+        `${source} is a key in the previous format (plain base64); ${CONVERT_HELP}.`,
+        "legacy_key",
+      );
+    }
     throw new ConfigError(
-      `${source} decodes to ${bytes.length} bytes; a key needs at least ${MIN_KEY_BYTES}. Create one with \`securelog keygen\`.`,
+      `${source} is not a SecureLog key (expected slk1_… as printed by \`securelog keygen\`; passphrases and hand-made keys are refused). Create one with \`securelog keygen\`.`,
+      "bad_key",
+    );
+  }
+  const bytes = Buffer.from(match[1] ?? "", "base64url");
+  if (bytes.length !== KEY_BYTES || checksum(bytes) !== match[2]) {
+    throw new ConfigError(
+      `${source} was mistyped or cut short: its checksum does not match. Copy it again from where it is kept.`,
       "bad_key",
     );
   }
   return keyFromBytes(bytes);
 }
 
-/** Keys separated by commas, white space or new lines; `#` starts a comment (key files may annotate keys). */
-export function parseKeyList(text: string, source: string): MaskKey[] {
-  const keys = text
+/**
+ * Converts a key of the previous format (standard base64 of exactly 32 bytes, as `keygen` printed it, or as a KMS
+ * generates it: `aws kms generate-random --number-of-bytes 32`) into the current text form. Bytes that are plainly
+ * not random (fewer than 16 distinct values in 32; random bytes have about 30) are refused.
+ */
+export function convertLegacyKey(text: string, source: string): string {
+  const trimmed = text.trim();
+  if (KEY_TEXT.test(trimmed)) return trimmed;
+  if (!LEGACY_TEXT.test(trimmed)) {
+    throw new ConfigError(
+      `${source} is not base64 of 32 bytes (44 characters ending in =); only generated keys can be converted.`,
+      "bad_key",
+    );
+  }
+  const bytes = Buffer.from(trimmed, "base64");
+  if (new Set(bytes).size < 16) {
+    throw new ConfigError(
+      `${source} does not look like 32 random bytes; create a new key with \`securelog keygen\`.`,
+      "bad_key",
+    );
+  }
+  return keyText(bytes);
+}
+
+/** The keys in a text: separated by commas, white space or new lines; `#` starts a comment (key files annotate). */
+export function splitKeys(text: string): string[] {
+  return text
     .split("\n")
     .map((line) => line.replace(/#.*$/, ""))
     .join(" ")
     .split(/[\s,]+/)
     .filter((part) => part !== "");
+}
+
+/** Every key of a list, in order: the first is the current key wherever a list names one. */
+export function parseKeyList(text: string, source: string): MaskKey[] {
+  const keys = splitKeys(text);
   return keys.map((key, index) => parseKey(key, keys.length === 1 ? source : `${source} (key ${index + 1})`));
 }
 
@@ -72,7 +147,8 @@ export function keyRing(current: MaskKey, previous: readonly MaskKey[]): KeyRing
   return Object.freeze({ current, all: Object.freeze(all) });
 }
 
-/** A fresh key in the exact text form SECURELOG_KEY and --key-file accept. */
-export function generateKeyText(): string {
-  return randomBytes(MIN_KEY_BYTES).toString("base64");
+/** "current a1b2c3d4, previous 5e6f7a8b": every key by id, never by content. */
+export function describeKeys(keys: KeyRing): string {
+  const previous = keys.all.slice(1).map((k) => k.id);
+  return `current ${keys.current.id}${previous.length > 0 ? `, previous ${previous.join(", ")}` : ""}`;
 }

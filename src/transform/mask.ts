@@ -55,9 +55,3 @@ export function createMasker(config: MaskConfig, key?: MaskKey): Masker {
         : hmac(k, domain, value),
   };
 }
-
-/** The value masked with every loaded key: what a row holding it may contain, whichever key wrote it. */
-export function masksUnderEveryKey(config: MaskConfig, domain: MaskDomain, canonicalValue: string): string[] {
-  if (config.mode === "sha256") return [createMasker(config).mask(domain, canonicalValue)];
-  return config.keys.all.map((key) => createMasker(config, key).mask(domain, canonicalValue));
-}

@@ -1,7 +1,9 @@
-import type { AppVersionMode } from "../config.ts";
+import type { AppVersionMode, MaskConfig } from "../config.ts";
 import type { SourceMessage } from "../source/message.ts";
+import { canonicalIp } from "./canonical-ip.ts";
 import { createDate } from "./create-date.ts";
-import type { Masker } from "./mask.ts";
+import { erasureDigests } from "./erasure.ts";
+import { createMasker, type Masker, type PiiDomain } from "./mask.ts";
 import { maskBody, parseJsonOrUndefined } from "./masked-body.ts";
 import { createValidator, type RejectReason } from "./validate.ts";
 
@@ -29,9 +31,44 @@ export interface RejectRecord {
   readonly bodyBytes: number;
 }
 
+/**
+ * The erasure-register digests of the message's raw ip and device id (erasure.ts), under every loaded key: the
+ * sink checks them against the register before committing. Absent without keys (--mask sha256).
+ */
+export interface ErasureDigests {
+  readonly ip: readonly string[];
+  readonly device_id: readonly string[];
+}
+
 export type Outcome =
-  | { readonly kind: "row"; readonly message: SourceMessage; readonly row: LoginRow }
-  | { readonly kind: "reject"; readonly message: SourceMessage; readonly reject: RejectRecord };
+  | {
+      readonly kind: "row";
+      readonly message: SourceMessage;
+      readonly row: LoginRow;
+      readonly digests?: ErasureDigests;
+    }
+  | {
+      readonly kind: "reject";
+      readonly message: SourceMessage;
+      readonly reject: RejectRecord;
+      readonly digests?: ErasureDigests;
+    };
+
+/** The register digests of a canonical value, under every loaded key (erasure.ts). */
+export type Eraser = (domain: PiiDomain, canonicalValue: string) => string[];
+
+/** Digests of the ip and device id a rejected body holds, when they are text. */
+function bodyDigests(parsed: unknown, eraser: Eraser | undefined): ErasureDigests | undefined {
+  if (eraser === undefined || parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    return undefined;
+  const { ip, device_id: deviceId } = parsed as Record<string, unknown>;
+  const ipText = typeof ip === "string" && ip.isWellFormed() ? ip.trim() : undefined;
+  const deviceText = typeof deviceId === "string" && deviceId.isWellFormed() ? deviceId.trim() : undefined;
+  return {
+    ip: ipText === undefined ? [] : eraser("ip", canonicalIp(ipText) ?? ipText),
+    device_id: deviceText === undefined ? [] : eraser("device_id", deviceText),
+  };
+}
 
 export type Transformer = (message: SourceMessage) => Outcome;
 
@@ -41,44 +78,56 @@ export type Transformer = (message: SourceMessage) => Outcome;
  */
 export type RejectDetail = "full" | "minimal";
 
-export function rejectRecord(
+function rejection(
   message: SourceMessage,
   reason: RejectReason,
   masker: Masker,
-  detail: RejectDetail = "full",
-): RejectRecord {
+  detail: RejectDetail,
+  eraser: Eraser | undefined,
+): Outcome {
+  const parsed =
+    detail === "minimal" && eraser === undefined ? undefined : parseJsonOrUndefined(message.body);
+  const digests = bodyDigests(parsed, eraser);
   return {
-    reason,
-    receivedAt: message.receivedAt,
-    sentAt: message.sentTimestampMs === undefined ? null : new Date(message.sentTimestampMs),
-    receiveCount: message.receiveCount,
-    maskedBody: detail === "minimal" ? null : maskBody(parseJsonOrUndefined(message.body), masker),
-    bodyDigest: masker.mask("body", message.body),
-    bodyBytes: Buffer.byteLength(message.body),
+    kind: "reject",
+    message,
+    reject: {
+      reason,
+      receivedAt: message.receivedAt,
+      sentAt: message.sentTimestampMs === undefined ? null : new Date(message.sentTimestampMs),
+      receiveCount: message.receiveCount,
+      maskedBody: detail === "minimal" ? null : maskBody(parsed, masker),
+      bodyDigest: masker.mask("body", message.body),
+      bodyBytes: Buffer.byteLength(message.body),
+    },
+    ...(digests === undefined ? {} : { digests }),
   };
 }
 
 /** Builds the rejection that replaces a message whose row (or full rejection) the sink refused. */
 export type Rejecter = (message: SourceMessage, reason: RejectReason, detail?: RejectDetail) => Outcome;
 
-export function createRejecter(masker: Masker): Rejecter {
-  return (message, reason, detail) => ({
-    kind: "reject",
-    message,
-    reject: rejectRecord(message, reason, masker, detail),
-  });
+export function createRejecter(masker: Masker, eraser?: Eraser): Rejecter {
+  return (message, reason, detail = "full") => rejection(message, reason, masker, detail, eraser);
 }
 
 /** Validate, mask and convert one message: pure apart from hashing, no I/O. */
-export function createTransformer(masker: Masker, appVersionMode: AppVersionMode): Transformer {
+export function createTransformer(
+  masker: Masker,
+  appVersionMode: AppVersionMode,
+  eraser?: Eraser,
+): Transformer {
   const validate = createValidator(appVersionMode);
   return (message) => {
     const result = validate(message.body);
-    if (!result.ok) return { kind: "reject", message, reject: rejectRecord(message, result.reason, masker) };
+    if (!result.ok) return rejection(message, result.reason, masker, "full", eraser);
     const { event } = result;
     return {
       kind: "row",
       message,
+      ...(eraser === undefined
+        ? {}
+        : { digests: { ip: eraser("ip", event.ip), device_id: eraser("device_id", event.deviceId) } }),
       row: {
         user_id: event.userId,
         device_type: event.deviceType,
@@ -90,4 +139,19 @@ export function createTransformer(masker: Masker, appVersionMode: AppVersionMode
       },
     };
   };
+}
+
+/**
+ * The transform and rejecter for a masking configuration, with the erasure digests (under every loaded key) that
+ * let the sink keep erased values out. Without keys (sha256) there is no register to check.
+ */
+export function transformsFor(
+  mask: MaskConfig,
+  appVersion: AppVersionMode,
+): { readonly transform: Transformer; readonly reject: Rejecter } {
+  const masker = createMasker(mask);
+  const keys = mask.mode === "sha256" ? undefined : mask.keys;
+  const eraser: Eraser | undefined =
+    keys === undefined ? undefined : (domain, value) => erasureDigests(keys, domain, value);
+  return { transform: createTransformer(masker, appVersion, eraser), reject: createRejecter(masker, eraser) };
 }

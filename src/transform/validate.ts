@@ -28,6 +28,7 @@ export type RejectReason =
   | `nul_character:${FieldName}`
   | `invalid_unicode:${FieldName}`
   | `duplicate_field:${FieldName}`
+  | `erased_value:${"ip" | "device_id"}`
   | `sink_refused:${string}`;
 
 export type Validation =

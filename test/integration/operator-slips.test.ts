@@ -218,7 +218,7 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
       );
       assert.equal(owner.code, 0, owner.stderr);
       await db.query(
-        `GRANT SELECT, INSERT ON user_logins, user_logins_rejects, securelog_processed TO ${role}`,
+        `GRANT SELECT, INSERT ON user_logins, user_logins_rejects, securelog_processed TO ${role}; GRANT SELECT ON securelog_erasures, securelog_config TO ${role}`,
       );
       const run = await runCli(
         [...DRAIN, "--queue-url", await queueWith(6, 11), "--database-url", limited.href],
@@ -238,7 +238,7 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
       oneLineError(
         forgetAgain,
         1,
-        /PostgreSQL at .* refused: permission denied for table (user_logins|securelog_audit)/,
+        /PostgreSQL at .* refused: permission denied for table (user_logins|securelog_audit|securelog_erasures)/,
       );
       // reveal records every use before it shows anything: without INSERT on the audit table it says so.
       const masked = createMasker({

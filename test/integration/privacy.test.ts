@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { erasureDigest } from "../../src/transform/erasure.ts";
 import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
 import { runCli } from "../helpers/cli.ts";
 import type { TestDatabase } from "../helpers/postgres.ts";
@@ -58,7 +59,11 @@ for (const mode of ["hmac", "encrypt"] as const) {
 
       const dry = await runCli(["forget", "--ip", KNOWN_IP, "--dry-run", ...common], env);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /dry run: 2 rows and 1 rejections match the given ip/);
+      const kind = `${mode}:${parseKey(keyA, "key").id}`;
+      assert.equal(
+        dry.stdout.trim(),
+        `dry run: would delete what matches the given ip (keys ${parseKey(keyA, "key").id}): ${kind}: 2 rows, 1 rejections.`,
+      );
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), total);
 
       const forget = await runCli(
@@ -66,12 +71,15 @@ for (const mode of ["hmac", "encrypt"] as const) {
         env,
       );
       assert.equal(forget.code, 0, forget.stderr);
-      assert.match(forget.stdout, /deleted 2 rows and 1 rejections matching the given ip/);
+      assert.match(
+        forget.stdout,
+        new RegExp(`^deleted what matches the given ip .*: ${kind}: 2 rows, 1 rejections\\.`),
+      );
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), total - 2);
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins_rejects"), totalRejects - 1);
 
       const device = await runCli(["forget", "--device-id", KNOWN_DEVICE, ...common], env);
-      assert.match(device.stdout, /deleted 2 rows and 0 rejections matching the given device id/); // one went with the ip
+      assert.match(device.stdout, new RegExp(`${kind}: 2 rows, 0 rejections`)); // one went with the ip
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), total - 4);
 
       const audit = await db.query<{
@@ -87,6 +95,8 @@ for (const mode of ["hmac", "encrypt"] as const) {
           ["forget_device_id", 2, "erasure request"],
         ],
       );
+      // The audit keeps a keyed one-way digest, never a mask (an enc: mask would open to the erased value).
+      for (const a of audit) assert.match(a.masked_value, /^[0-9a-f]{8}:[0-9a-f]{64}$/);
       const everything = `${await db.dump()}${dry.stdout}${forget.stdout}${forget.stderr}${device.stdout}`;
       assert.ok(
         !everything.includes(KNOWN_IP) && !everything.includes(KNOWN_DEVICE),
@@ -124,11 +134,13 @@ for (const mode of ["hmac", "encrypt"] as const) {
         const audit = await db.query<{ masked_value: string; reason: string }>(
           "SELECT masked_value, reason FROM securelog_audit WHERE action = 'reveal' ORDER BY id",
         );
+        // What was revealed, as a keyed one-way digest: never the enc: value, which would open to it.
+        const key = parseKey(keyA, "key");
         assert.deepEqual(
           audit.map((a) => [a.masked_value, a.reason]),
           [
-            [row.masked_ip, "INC-7"],
-            [row.masked_device_id, "INC-7"],
+            [erasureDigest(key, "ip", event.ip ?? ""), "INC-7"],
+            [erasureDigest(key, "device_id", event.deviceId ?? ""), "INC-7"],
           ],
         );
 
@@ -165,8 +177,14 @@ for (const mode of ["hmac", "encrypt"] as const) {
         const common = ["--mask", mode, "--database-url", db.url];
         const result = await runCli(["rekey", "--batch-size", "50", ...common], rotated);
         if (mode === "hmac") {
-          assert.equal(result.code, 2);
-          assert.match(result.stderr, /one-way \(hmac\) masks made with other keys.*not recoverable/);
+          assert.equal(result.code, 1);
+          assert.match(result.stdout, /re-masked 0 distinct reversible values/);
+          assert.match(
+            result.stderr,
+            new RegExp(
+              `not re-masked: \\d+ values hold one-way hmac masks under key ${parseKey(keyA, "key").id}: their raw values are gone`,
+            ),
+          );
           services.passed();
           return;
         }

@@ -12,6 +12,8 @@ import { useServices } from "../helpers/services.ts";
 
 describe("securelog run --until-empty: 1,000 messages from an SQS server into PostgreSQL", () => {
   const services = useServices(2);
+  // One key for the file's database: a run with another key on the same table is refused (masking-config.ts).
+  const key = generateKeyText();
   it("loads each valid message once, rejects each bad one with its reason, empties the queue, leaks no PII", async () => {
     const { db, sqs } = services;
     const events = generateEvents(1000, { seed: 42, badRatio: 0.04 });
@@ -22,7 +24,6 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
       queueUrl,
       events.map((e) => e.body),
     );
-    const key = generateKeyText();
 
     const result = await runCli(["run", "--until-empty", "--queue-url", queueUrl, "--database-url", db.url], {
       SECURELOG_KEY: key,
@@ -106,7 +107,6 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
       queueUrl,
       events.map((e) => e.body),
     );
-    const key = generateKeyText();
     // Play the part of a process that committed its batch and died before DeleteMessageBatch.
     const masker = createMasker({ mode: "hmac", keys: keyRing(parseKey(key, "test key"), []) });
     const transform = createTransformer(masker, "major");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Stats } from "../../src/cli/stats.ts";
-import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
 import { runCli } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";
 
@@ -33,8 +33,9 @@ describe("securelog stats", () => {
     const { db, sqs } = services;
     const queueUrl = await sqs.createQueue("stats");
     await sqs.send(queueUrl, MESSAGES);
+    const key = generateKeyText();
     const loaded = await runCli(["run", "--until-empty", "--queue-url", queueUrl, "--database-url", db.url], {
-      SECURELOG_KEY: generateKeyText(),
+      SECURELOG_KEY: key,
     });
     assert.equal(loaded.code, 0, loaded.stderr);
 
@@ -71,6 +72,8 @@ describe("securelog stats", () => {
           { value: "malformed_json", n: 1 },
           { value: "missing_field:user_id", n: 1 },
         ],
+        // Both columns of the 5 rows; the rejected bodies hold no ip or device_id here.
+        masks: [{ value: `hmac:${parseKey(key, "key").id}`, n: 10 }],
       },
     );
 
@@ -79,6 +82,10 @@ describe("securelog stats", () => {
     assert.match(table.stdout, /devices seen with several users\s+1/);
     assert.match(table.stdout, /\(null\)\s+2\s+40\.0%/);
     assert.match(table.stdout, /user_logins_rejects: 2/);
+    assert.match(
+      table.stdout,
+      new RegExp(`masked values by scheme and key:\\n\\s+hmac:${parseKey(key, "key").id}\\s+10\\s+100\\.0%`),
+    );
     for (const raw of ["111-11-1111", "10.0.0.1"]) assert.ok(!table.stdout.includes(raw));
     services.passed();
   });

@@ -6,8 +6,10 @@ import fc from "fast-check";
 import type { MaskConfig } from "../../src/config.ts";
 import { canonicalIp } from "../../src/transform/canonical-ip.ts";
 import { open, seal } from "../../src/transform/deterministic-cipher.ts";
-import { createMasker, masksUnderEveryKey } from "../../src/transform/mask.ts";
+import { storedForms } from "../../src/transform/erasure.ts";
+import { createMasker } from "../../src/transform/mask.ts";
 import {
+  convertLegacyKey,
   generateKeyText,
   keyFromBytes,
   keyRing,
@@ -179,10 +181,20 @@ describe("encrypt masking (reversible)", () => {
     const rotated = keyRing(keyB, [keyA]);
     const back = reveal(masked, rotated);
     assert.ok(back.ok && back.value === "593-47-5928");
-    assert.deepEqual(masksUnderEveryKey({ mode: "encrypt", keys: rotated }, "device_id", "593-47-5928"), [
-      createMasker(encB).mask("device_id", "593-47-5928"),
-      masked,
-    ]);
+  });
+
+  it("lists every form a value can be stored in: hmac and encrypt under each loaded key, and sha256", () => {
+    const rotated = keyRing(keyB, [keyA]);
+    const forms = storedForms(rotated, "device_id", "593-47-5928");
+    const values = new Set(forms.map((f) => f.value));
+    for (const config of [encA, encB, hmacA, { mode: "hmac" as const, keys: keyRing(keyB, []) }]) {
+      assert.ok(values.has(createMasker(config).mask("device_id", "593-47-5928")));
+    }
+    assert.ok(values.has(createMasker({ mode: "sha256" }).mask("device_id", "593-47-5928")));
+    assert.deepEqual(
+      forms.map((f) => `${f.scheme}:${f.keyId ?? "-"}`).sort(),
+      [`encrypt:${keyA.id}`, `encrypt:${keyB.id}`, `hmac:${keyA.id}`, `hmac:${keyB.id}`, "sha256:-"].sort(),
+    );
   });
 
   it("keeps unknown fields and body digests one-way", () => {
@@ -198,34 +210,64 @@ describe("sha256 masking", () => {
 });
 
 describe("keys", () => {
-  it("round-trips what keygen prints, and derives separate sub-keys", () => {
+  it("round-trips what keygen prints: slk1_, 32 random bytes, a checksum; separate sub-keys", () => {
     const text = generateKeyText();
-    assert.equal(Buffer.from(text, "base64").length, 32);
+    assert.match(text, /^slk1_[A-Za-z0-9_-]{49}$/);
     const key = parseKey(`${text}\n`, "test");
     assert.equal(key.id, parseKey(text, "again").id);
     assert.notDeepEqual(new Uint8Array(key.macKey.export()), key.encKey);
+    assert.notDeepEqual(key.erasureKey.export(), key.macKey.export());
+    assert.notDeepEqual(key.replayKey.export(), key.erasureKey.export());
   });
 
-  it("reads a list of keys with comments", () => {
-    const [a, b] = [generateKeyText(), generateKeyText()];
-    const keys = parseKeyList(`# current\n${a}\n# before the 2026 rotation\n${b}\n`, "file");
+  it("reads a list of keys with comments, separated by lines, commas or spaces, in order", () => {
+    const [a, b, c] = [generateKeyText(), generateKeyText(), generateKeyText()];
+    const ids = [a, b, c].map((k) => parseKey(k, "k").id);
+    const fromFile = parseKeyList(`# current\n${a}\n# before the 2026 rotation\n${b}, ${c}\n`, "file");
     assert.deepEqual(
-      keys.map((k) => k.id),
-      [parseKey(a, "a").id, parseKey(b, "b").id],
+      fromFile.map((k) => k.id),
+      ids,
+    );
+    assert.deepEqual(
+      parseKeyList(`${a},${b} ${c}`, "SECURELOG_KEY").map((k) => k.id),
+      ids,
     );
   });
 
-  it("refuses short or non-base64 keys without echoing them", () => {
-    const short = randomBytes(16).toString("base64");
+  it("refuses passphrases, hand-made and mistyped keys, naming keygen and never echoing them", () => {
+    const good = generateKeyText();
+    const typo = `${good.slice(0, 20)}${good[20] === "A" ? "B" : "A"}${good.slice(21)}`;
+    const cases: [string, RegExp][] = [
+      ["my-company-securelog-key-for-production-2026", /not a SecureLog key.*securelog keygen/],
+      [`changeme${"x".repeat(40)}`, /not a SecureLog key/],
+      ["0".repeat(44), /not a SecureLog key/],
+      ["not base64!!", /not a SecureLog key/],
+      [good.slice(0, -1), /not a SecureLog key/],
+      [typo, /mistyped or cut short/],
+      [randomBytes(32).toString("base64"), /previous format.*securelog keygen --convert/],
+    ];
+    for (const [text, message] of cases) {
+      assert.throws(
+        () => parseKey(text, "SECURELOG_KEY"),
+        (error: Error) => {
+          assert.match(error.message, message, text);
+          assert.ok(!error.message.includes(text), "the key is never echoed");
+          return true;
+        },
+      );
+    }
+  });
+
+  it("converts a key of the previous format, or from a KMS, to the same bytes: the masks do not change", () => {
+    const bytes = randomBytes(32);
+    const converted = convertLegacyKey(bytes.toString("base64"), "stdin");
+    assert.equal(parseKey(converted, "converted").id, keyFromBytes(bytes).id);
+    assert.equal(convertLegacyKey(converted, "again"), converted);
     assert.throws(
-      () => parseKey(short, "SECURELOG_KEY"),
-      (error: Error) => {
-        assert.match(error.message, /SECURELOG_KEY decodes to 16 bytes/);
-        assert.ok(!error.message.includes(short));
-        return true;
-      },
+      () => convertLegacyKey(Buffer.alloc(32).toString("base64"), "zeros"),
+      /does not look like 32 random bytes/,
     );
-    assert.throws(() => parseKey("not base64 at all!", "SECURELOG_KEY"), /not base64/);
+    assert.throws(() => convertLegacyKey("0".repeat(44), "zeros"), /not base64 of 32 bytes/);
   });
 });
 

@@ -28,7 +28,24 @@ export function createTable(t: Tables, role: TableRole): string {
       return `CREATE TABLE IF NOT EXISTS ${t.ledger}(
     message_id text PRIMARY KEY,
     processed_at timestamptz NOT NULL DEFAULT now())`;
-    // Who revealed or erased what, and why. Holds masked values and an operator's label only, never a raw value.
+    // The erasure register: one row per erased value and loaded key, holding only keyed one-way forms of it (the
+    // erasure digest and the hmac mask), never a raw value or anything that decrypts to one (docs/privacy.md).
+    case "erasures":
+      return `CREATE TABLE IF NOT EXISTS ${t.erasures}(
+    digest text PRIMARY KEY,
+    mask text NOT NULL,
+    field varchar(16) NOT NULL,
+    erasure text NOT NULL,
+    erased_at timestamptz NOT NULL DEFAULT now())`;
+    // What the table was first written with (masking scheme, app_version mode) and every key that has masked
+    // values in it: one table, one masking configuration.
+    case "config":
+      return `CREATE TABLE IF NOT EXISTS ${t.config}(
+    name text PRIMARY KEY,
+    value text NOT NULL,
+    set_at timestamptz NOT NULL DEFAULT now())`;
+    // Who revealed or erased what, and why: keyed one-way digests, counts and an operator's label; never a raw
+    // value, and never a reversible mask of one.
     case "audit":
       return `CREATE TABLE IF NOT EXISTS ${t.audit}(
     id bigserial PRIMARY KEY,

@@ -13,19 +13,6 @@ export const insertRevealAudit = (t: Tables) => `INSERT INTO ${t.audit}
 export const insertAudit = (t: Tables) => `INSERT INTO ${t.audit}
   (action, masked_value, rows_affected, reason, operator) VALUES ($1, $2, $3, $4, $5)`;
 
-export const listLogins = (t: Tables, column: MaskedColumn) => `SELECT user_id, device_type, masked_ip,
-  masked_device_id, locale, app_version, create_date::text AS create_date FROM ${t.logins}
-  WHERE ${column} = ANY($1::text[])`;
-
-export const listRejects = (t: Tables, field: BodyField) => `SELECT message_id, reason, received_at
-  FROM ${t.rejects} WHERE masked_body->>'${field}' = ANY($1::text[])`;
-
-export const deleteLogins = (t: Tables, column: MaskedColumn) =>
-  `DELETE FROM ${t.logins} WHERE ${column} = ANY($1::text[])`;
-
-export const deleteRejects = (t: Tables, field: BodyField) =>
-  `DELETE FROM ${t.rejects} WHERE masked_body->>'${field}' = ANY($1::text[])`;
-
 /** Distinct reversible values not under the current key, in keyset pages (so unopenable ones are passed over). */
 export const staleLoginValues = (t: Tables, column: MaskedColumn) => `SELECT DISTINCT ${column} AS v
   FROM ${t.logins} WHERE ${column} LIKE 'enc:%' AND ${column} NOT LIKE $1 AND ${column} > $2 ORDER BY 1 LIMIT $3`;
@@ -43,7 +30,3 @@ export const remapLogins = (t: Tables, column: MaskedColumn) => `UPDATE ${t.logi
 export const remapRejects = (t: Tables, field: BodyField) => `UPDATE ${t.rejects}
   SET masked_body = jsonb_set(masked_body, '{${field}}', to_jsonb(m.new))
   FROM unnest($1::text[], $2::text[]) AS m(old, new) WHERE masked_body->>'${field}' = m.old`;
-
-/** One-way masks made by keys other than the current one: these cannot be re-masked. */
-export const countOtherKeyRows = (t: Tables) => `SELECT count(*)::int AS n FROM ${t.logins}
-  WHERE masked_ip NOT LIKE $1 OR masked_device_id NOT LIKE $1`;

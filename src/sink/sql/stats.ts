@@ -1,3 +1,4 @@
+import { MASK_KIND } from "./mask-kind.ts";
 import type { Tables } from "./tables.ts";
 
 /** What `securelog stats` reads. Counts and masked values only; nothing here can show a raw value. */
@@ -29,3 +30,11 @@ export const statsDeviceTypes = (
 
 export const statsRejectReasons = (t: Tables) => `SELECT reason AS value, count(*)::int AS n FROM ${t.rejects}
   GROUP BY reason ORDER BY count(*) DESC, reason LIMIT $1`;
+
+/** Stored masks by scheme and key (`hmac:<id>`, `encrypt:<id>`, `sha256`), both PII columns and rejected bodies. */
+export const maskKinds = (t: Tables) => `SELECT kind, count(*)::int AS n FROM (
+  SELECT ${MASK_KIND("masked_ip")} AS kind FROM ${t.logins}
+  UNION ALL SELECT ${MASK_KIND("masked_device_id")} FROM ${t.logins}
+  UNION ALL SELECT ${MASK_KIND("(masked_body->>'ip')")} FROM ${t.rejects} WHERE masked_body ? 'ip'
+  UNION ALL SELECT ${MASK_KIND("(masked_body->>'device_id')")} FROM ${t.rejects} WHERE masked_body ? 'device_id'
+) k GROUP BY kind ORDER BY kind`;

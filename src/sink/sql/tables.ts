@@ -11,6 +11,8 @@ export interface Tables {
   readonly rejects: string;
   readonly ledger: string;
   readonly audit: string;
+  readonly erasures: string;
+  readonly config: string;
 }
 
 /** The tables by their unqualified names, as the catalog knows them. */
@@ -19,6 +21,8 @@ export const TABLE_NAMES = {
   rejects: "user_logins_rejects",
   ledger: "securelog_processed",
   audit: "securelog_audit",
+  erasures: "securelog_erasures",
+  config: "securelog_config",
 } as const;
 
 export type TableRole = keyof typeof TABLE_NAMES;
@@ -35,5 +39,7 @@ export function tablesIn(schema: string): Tables {
     rejects: q(TABLE_NAMES.rejects),
     ledger: q(TABLE_NAMES.ledger),
     audit: q(TABLE_NAMES.audit),
+    erasures: q(TABLE_NAMES.erasures),
+    config: q(TABLE_NAMES.config),
   });
 }

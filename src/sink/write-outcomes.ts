@@ -1,0 +1,150 @@
+import type pg from "pg";
+import { errorCode } from "../errors.ts";
+import type { LoginRow, Outcome, Rejecter, RejectRecord } from "../transform/transform.ts";
+import type { RejectReason } from "../transform/validate.ts";
+import type { WriteResult } from "./row-sink.ts";
+import { erasedDigests, lockForLoading } from "./sql/erasures.ts";
+import { insertNewOutcomes, insertOutcomes } from "./sql/insert-outcomes.ts";
+import type { Tables } from "./sql/tables.ts";
+
+/** SQLSTATE unique_violation: a MessageId already in the ledger. */
+const UNIQUE_VIOLATION = "23505";
+
+function loginParams(rows: readonly { id: string; row: LoginRow }[]): unknown[] {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+  for (const { id, row } of rows) {
+    columns[0]?.push(id);
+    columns[1]?.push(row.user_id);
+    columns[2]?.push(row.device_type);
+    columns[3]?.push(row.masked_ip);
+    columns[4]?.push(row.masked_device_id);
+    columns[5]?.push(row.locale);
+    columns[6]?.push(row.app_version);
+    columns[7]?.push(row.create_date);
+  }
+  return columns;
+}
+
+function rejectParams(rejects: readonly { id: string; reject: RejectRecord }[]): unknown[] {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+  for (const { id, reject } of rejects) {
+    columns[0]?.push(id);
+    columns[1]?.push(reject.reason);
+    columns[2]?.push(reject.receivedAt.toISOString());
+    columns[3]?.push(reject.sentAt === null ? null : reject.sentAt.toISOString());
+    columns[4]?.push(reject.receiveCount);
+    columns[5]?.push(reject.maskedBody === null ? null : JSON.stringify(reject.maskedBody));
+    columns[6]?.push(reject.bodyDigest);
+    columns[7]?.push(reject.bodyBytes);
+  }
+  return columns;
+}
+
+/**
+ * A value the erasure register holds never comes back: its row becomes a minimal `erased_value:<field>`
+ * rejection (no body, so not even a mask of it is stored), and a rejection holding it loses its body. Why not a
+ * row with the column NULL: an erasure request is about the subject's data, and every row of user_logins has
+ * both masks (counts and joins rely on it); the rejection records only that a message arrived and was kept out.
+ */
+function keepErasedOut(outcome: Outcome, erased: ReadonlySet<string>, reject: Rejecter): Outcome {
+  const digests = outcome.digests;
+  if (digests === undefined) return outcome;
+  const field = digests.ip.some((d) => erased.has(d))
+    ? "ip"
+    : digests.device_id.some((d) => erased.has(d))
+      ? "device_id"
+      : undefined;
+  if (field === undefined) return outcome;
+  return outcome.kind === "row"
+    ? reject(outcome.message, `erased_value:${field}`, "minimal")
+    : reject(outcome.message, outcome.reject.reason, "minimal");
+}
+
+export interface OutcomeStatements {
+  readonly tables: Tables;
+  readonly insertNew: string;
+  readonly insertChecked: string;
+}
+
+export function outcomeStatements(tables: Tables): OutcomeStatements {
+  return { tables, insertNew: insertNewOutcomes(tables), insertChecked: insertOutcomes(tables) };
+}
+
+/**
+ * Commits a batch of outcomes in one transaction: the shared erasure lock, the register check, then the rows,
+ * the rejections and their ledger entries in one statement. A batch holding a redelivered message fails that
+ * statement with unique_violation and is written again by the ledger-checked one, which loads only what the
+ * ledger has not seen.
+ */
+export async function writeOutcomes(
+  client: pg.ClientBase,
+  statements: OutcomeStatements,
+  outcomes: readonly Outcome[],
+  reject: Rejecter | undefined,
+): Promise<WriteResult> {
+  await client.query(lockForLoading(statements.tables));
+  try {
+    const result = await writeLocked(client, statements, outcomes, reject);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writeLocked(
+  client: pg.ClientBase,
+  statements: OutcomeStatements,
+  outcomes: readonly Outcome[],
+  reject: Rejecter | undefined,
+): Promise<WriteResult> {
+  let batch = outcomes;
+  const digests = outcomes.flatMap((o) =>
+    o.digests === undefined ? [] : [...o.digests.ip, ...o.digests.device_id],
+  );
+  if (digests.length > 0 && reject !== undefined) {
+    const found = await client.query<{ digest: string }>(erasedDigests(statements.tables), [digests]);
+    if (found.rows.length > 0) {
+      const erased = new Set(found.rows.map((r) => r.digest));
+      batch = outcomes.map((o) => keepErasedOut(o, erased, reject));
+    }
+  }
+  // One MessageId can arrive twice in a batch (two deliveries received close together); the ledger insert would
+  // keep one, but the join would then load both, so keep the first here.
+  const seen = new Set<string>();
+  const rows: { id: string; row: LoginRow }[] = [];
+  const rejects: { id: string; reject: RejectRecord }[] = [];
+  for (const outcome of batch) {
+    const id = outcome.message.id;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (outcome.kind === "row") rows.push({ id, row: outcome.row });
+    else rejects.push({ id, reject: outcome.reject });
+  }
+  const params = [...loginParams(rows), ...rejectParams(rejects)];
+  try {
+    await client.query(statements.insertNew, params);
+    const rejected = new Map<RejectReason, number>();
+    for (const { reject: r } of rejects) rejected.set(r.reason, (rejected.get(r.reason) ?? 0) + 1);
+    return { loaded: rows.length, rejected, duplicates: outcomes.length - rows.length - rejects.length };
+  } catch (error) {
+    if (errorCode(error) !== UNIQUE_VIOLATION) throw error;
+    await client.query("ROLLBACK TO SAVEPOINT outcomes");
+  }
+  const result = await client.query<{ reason: RejectReason | null; n: number }>(
+    statements.insertChecked,
+    params,
+  );
+  let loaded = 0;
+  let rejectedCount = 0;
+  const rejected = new Map<RejectReason, number>();
+  for (const { reason, n } of result.rows) {
+    if (reason === null) loaded = n;
+    else {
+      rejected.set(reason, n);
+      rejectedCount += n;
+    }
+  }
+  return { loaded, rejected, duplicates: outcomes.length - loaded - rejectedCount };
+}
