@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { type Flags, loadRunConfig } from "../config.ts";
-import { generateKeyText } from "../transform/mask-key.ts";
+import { convertLegacyKey, generateKeyText } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
 import { printable } from "./printable.ts";
 import { executeRun } from "./run.ts";
@@ -26,6 +26,10 @@ function readSample(): string[] {
 function ensureDemoKey(dataDir: string): string {
   const keyFile = join(dataDir, "demo.key");
   if (!existsSync(keyFile)) writeFileSync(keyFile, `${generateKeyText()}\n`, { mode: 0o600, flag: "wx" });
+  // A demo key written by an earlier release is in the previous format: convert it, the masks stay the same.
+  const text = readFileSync(keyFile, "utf8");
+  const converted = convertLegacyKey(text, keyFile);
+  if (converted !== text.trim()) writeFileSync(keyFile, `${converted}\n`, { mode: 0o600 });
   return keyFile;
 }
 

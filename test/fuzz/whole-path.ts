@@ -12,12 +12,15 @@ import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
+import { recordErasure } from "../../src/sink/sql/erasures.ts";
+import { tablesIn } from "../../src/sink/sql/tables.ts";
 import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import { verifyOriginalId } from "../../src/source/replay-id.ts";
 import { toSourceMessage } from "../../src/source/sqs-source.ts";
+import { erasureDigests } from "../../src/transform/erasure.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { keyFromBytes, keyRing, type MaskKey } from "../../src/transform/mask-key.ts";
-import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
+import { transformsFor } from "../../src/transform/transform.ts";
 import { testPipelineOptions } from "../helpers/memory.ts";
 import { asSqsMessages, type HostileMessage } from "./hostile.ts";
 
@@ -61,12 +64,23 @@ export interface WholePath {
 
 export async function wholePath(databaseUrl: string, mode: "hmac" | "encrypt" = "hmac"): Promise<WholePath> {
   const key: MaskKey = keyFromBytes(Buffer.alloc(32, 0x5a));
-  const masker = createMasker({ mode, keys: keyRing(key, []) });
-  const sink = new PgSink({ databaseUrl, poolSize: 1 });
+  // The real transform, with the erasure digests the sink checks against the register: one value is erased
+  // before fuzzing starts, so that the check has something to find.
+  const { transform, reject } = transformsFor({ mode, keys: keyRing(key, []) }, "packed");
+  const sink = new PgSink({ databaseUrl, poolSize: 1, rejecter: reject });
   await sink.ensureSchema();
-  const writer = new TransformingWriter(sink, createTransformer(masker, "packed"), createRejecter(masker));
+  const writer = new TransformingWriter(sink, transform, reject);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
+  const keys = keyRing(key, []);
+  for (const [field, value] of [
+    ["ip", "10.77.0.1"],
+    ["device_id", "PII-000001-DEV"],
+  ] as const) {
+    const digests = erasureDigests(keys, field, value);
+    const masks = [createMasker({ mode: "hmac", keys }).mask(field, value)];
+    await client.query(recordErasure(tablesIn("public")), [digests, masks, field, digests[0]]);
+  }
   const totals: FuzzTotals = { runs: 0, messages: 0, loaded: 0, rejected: new Map() };
   const count = async (sql: string, params: unknown[]) =>
     Number((await client.query<{ n: string }>(sql, params)).rows[0]?.n);
