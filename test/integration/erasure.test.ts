@@ -140,8 +140,23 @@ describe("forget finds every stored form, without a mode flag", () => {
       ]) {
         assert.ok(dry.stdout.includes(kind), `${kind} in ${dry.stdout}`);
       }
+      // rekey (k2 current) re-masks what it can and says per scheme and key what it cannot, and why.
+      const rekey = await runCli(["rekey", "--database-url", db.url], { SECURELOG_KEY: `${k2},${k1}` });
+      assert.equal(rekey.code, 1, rekey.stderr);
+      assert.match(rekey.stdout, /re-masked 1 distinct reversible values in 1 rows under key/);
+      assert.match(
+        rekey.stderr,
+        new RegExp(`not re-masked: \\d+ values hold one-way hmac masks under key ${id1}`),
+      );
+      assert.match(rekey.stderr, /not re-masked: 1 values masked with unkeyed sha256: no key to rotate/);
+      assert.doesNotMatch(rekey.stderr, /reversible/);
       const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], env);
       assert.equal(forget.code, 0, forget.stderr);
+      assert.match(
+        forget.stdout,
+        new RegExp(`encrypt:${id2}: 1 rows`),
+        "the re-masked value is found under its new key",
+      );
       for (const mode of ["hmac", "encrypt", "sha256"] as const) {
         for (const key of [k1, k2]) {
           assert.equal(

@@ -159,6 +159,15 @@ describe("run configuration", () => {
     );
   });
 
+  it("takes a key list in SECURELOG_KEY exactly as in a key file: every key, the current one first", () => {
+    const [older, oldest] = [generateKeyText(), generateKeyText()];
+    const config = loadRunConfig({}, { SECURELOG_KEY: `${KEY},${older} ${oldest}` });
+    assert.deepEqual(
+      config.mask.mode === "hmac" && config.mask.keys.all.map((k) => k.id),
+      [KEY, older, oldest].map((k) => parseKey(k, "k").id),
+    );
+  });
+
   it("reads a key file only when it is private to its owner", () => {
     const dir = mkdtempSync(join(tmpdir(), "securelog-key-"));
     const file = join(dir, "key");
