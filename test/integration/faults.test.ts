@@ -204,7 +204,8 @@ describe("fault injection", () => {
       queueUrl,
       events.map((e) => e.body),
     );
-    const masker = createMasker({ mode: "sha256" });
+    // The file's key: the tests here share a database, and one table holds one masking configuration.
+    const masker = createMasker({ mode: "hmac", keys: keyRing(parseKey(KEY.SECURELOG_KEY, "test key"), []) });
     const transform = createTransformer(masker, "major");
     const poisoned = JSON.parse(events[3]?.body ?? "{}").user_id;
     const source = sqs.source(queueUrl, { waitTimeSeconds: 1, visibilityTimeoutSeconds: 30 });
