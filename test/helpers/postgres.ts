@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { it } from "node:test";
 import pg from "pg";
 
 /** The real server the integration tests use; CI starts it. */
@@ -61,4 +63,48 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** A test with a database of its own, dropped unless the test failed (then kept, and named, for inspection). */
+export function itWithDatabase(name: string, body: (db: TestDatabase) => Promise<void>): void {
+  it(name, async () => {
+    const db = await createTestDatabase();
+    let passed = false;
+    try {
+      await body(db);
+      passed = true;
+    } finally {
+      await db.drop(!passed);
+    }
+  });
+}
+
+/** Connection arguments of psql and pg_dump for a database URL (trust auth: no password). */
+function clientArgs(databaseUrl: string): string[] {
+  const url = new URL(databaseUrl);
+  return ["-h", url.hostname, "-p", url.port || "5432", "-U", url.username || "postgres"];
+}
+
+/** A plain-SQL pg_dump of the database, as an operator's backup would be. */
+export function pgDump(databaseUrl: string): string {
+  const dump = spawnSync(
+    "pg_dump",
+    [...clientArgs(databaseUrl), "--no-owner", new URL(databaseUrl).pathname.slice(1)],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (dump.status !== 0) throw new Error(`pg_dump failed: ${dump.stderr}`);
+  return dump.stdout;
+}
+
+/** Restores a plain-SQL dump into the database with psql, stopping at the first error. */
+export function pgRestore(databaseUrl: string, dump: string): void {
+  const psql = spawnSync(
+    "psql",
+    ["-q", "-v", "ON_ERROR_STOP=1", ...clientArgs(databaseUrl), "-d", new URL(databaseUrl).pathname.slice(1)],
+    { input: dump, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (psql.status !== 0) throw new Error(`psql failed: ${psql.stderr}`);
 }

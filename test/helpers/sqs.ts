@@ -1,3 +1,4 @@
+import { after, before } from "node:test";
 import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
@@ -93,5 +94,20 @@ export async function startTestSqs(): Promise<TestSqs> {
       client.destroy();
       await sqs.stop();
     },
+  };
+}
+
+/** An SQS server for the enclosing file or describe(), started before its tests and stopped after them. */
+export function useTestSqs(): () => TestSqs {
+  let sqs: TestSqs | undefined;
+  before(async () => {
+    sqs = await startTestSqs();
+  });
+  after(async () => {
+    await sqs?.stop();
+  });
+  return () => {
+    if (sqs === undefined) throw new Error("the SQS server is used before it started");
+    return sqs;
   };
 }

@@ -3,46 +3,31 @@
  * erased values that stay erased, and one masking configuration per table.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe } from "node:test";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyFromBytes, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { ENCRYPTED_IN_TEXT, reveal } from "../../src/transform/reveal.ts";
 import { runCli, startCli, until } from "../helpers/cli.ts";
 import { loginEvent } from "../helpers/memory.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
-import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+import {
+  createTestDatabase,
+  itWithDatabase,
+  pgDump,
+  pgRestore,
+  type TestDatabase,
+} from "../helpers/postgres.ts";
+import { useTestSqs } from "../helpers/sqs.ts";
 
 const V = "203.0.113.77";
 const DEVICE = "777-77-7777";
 const DRAIN = ["run", "--until-empty", "--wait-time", "1"];
 
-let sqs: TestSqs;
-before(async () => {
-  sqs = await startTestSqs();
-});
-after(async () => {
-  await sqs.stop();
-});
-
-/** A test with a database of its own, kept (and named) if the test fails. */
-function withDb(name: string, body: (db: TestDatabase) => Promise<void>) {
-  it(name, async () => {
-    const db = await createTestDatabase();
-    let passed = false;
-    try {
-      await body(db);
-      passed = true;
-    } finally {
-      await db.drop(!passed);
-    }
-  });
-}
+const testSqs = useTestSqs();
 
 async function queueOf(bodies: readonly string[]): Promise<string> {
-  const queueUrl = await sqs.createQueue(`erasure-${randomBytes(4).toString("hex")}`);
-  await sqs.send(queueUrl, bodies);
+  const queueUrl = await testSqs().createQueue(`erasure-${randomBytes(4).toString("hex")}`);
+  await testSqs().send(queueUrl, bodies);
   return queueUrl;
 }
 
@@ -90,7 +75,7 @@ const count = async (db: TestDatabase, sql: string, params: unknown[] = []) =>
   Number((await db.query<{ n: string }>(sql, params))[0]?.n);
 
 describe("forget finds every stored form, without a mode flag", () => {
-  withDb(
+  itWithDatabase(
     "on a table written with --mask encrypt, plain forget erases every row and rejection; nothing reveals V",
     async (db) => {
       const key = generateKeyText();
@@ -107,7 +92,7 @@ describe("forget finds every stored form, without a mode flag", () => {
     },
   );
 
-  withDb(
+  itWithDatabase(
     "on a table mixing hmac, encrypt and sha256 under two keys, forget erases all of them and counts each",
     async (db) => {
       const [k1, k2] = [generateKeyText(), generateKeyText()];
@@ -168,7 +153,7 @@ describe("forget finds every stored form, without a mode flag", () => {
     },
   );
 
-  withDb(
+  itWithDatabase(
     "masks under a key that is not loaded: forget says so and exits 1, never reporting a partial erasure as done",
     async (db) => {
       const [k1, k2] = [generateKeyText(), generateKeyText()];
@@ -186,7 +171,7 @@ describe("forget finds every stored form, without a mode flag", () => {
 
 describe("the erasure register survives restores and rotations", () => {
   for (const mode of ["hmac", "encrypt"] as const) {
-    withDb(
+    itWithDatabase(
       `--mask ${mode}: restore a backup from before a forget (across a rotation), forget --reapply erases V there too`,
       async (db) => {
         const [k1, k2] = [generateKeyText(), generateKeyText()];
@@ -194,22 +179,7 @@ describe("the erasure register survives restores and rotations", () => {
         // Rotate: the new key current, the old one previous.
         const rotated = { SECURELOG_KEY: `${k2},${k1}` };
         await load(db, rotated, mix(20), "--mask", mode);
-        const url = new URL(db.url);
-        const dump = spawnSync(
-          "pg_dump",
-          [
-            "-h",
-            url.hostname,
-            "-p",
-            url.port || "5432",
-            "-U",
-            url.username || "postgres",
-            "--no-owner",
-            url.pathname.slice(1),
-          ],
-          { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-        );
-        assert.equal(dump.status, 0, dump.stderr);
+        const dump = pgDump(db.url);
         const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], rotated);
         assert.equal(forget.code, 0, forget.stderr);
         assert.match(forget.stdout, new RegExp(`${mode}:${parseKey(k1, "k").id}: 2 rows, 1 rejections`));
@@ -218,25 +188,7 @@ describe("the erasure register survives restores and rotations", () => {
         const restored = await createTestDatabase();
         let passed = false;
         try {
-          const target = new URL(restored.url);
-          const psql = spawnSync(
-            "psql",
-            [
-              "-q",
-              "-v",
-              "ON_ERROR_STOP=1",
-              "-h",
-              target.hostname,
-              "-p",
-              target.port || "5432",
-              "-U",
-              target.username || "postgres",
-              "-d",
-              target.pathname.slice(1),
-            ],
-            { input: dump.stdout, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-          );
-          assert.equal(psql.status, 0, psql.stderr);
+          pgRestore(restored.url, dump);
           const vRows = async (d: TestDatabase) =>
             (await revealEverything(d, [k2, k1])).filter((v) => v === V).length +
             (await count(d, "SELECT count(*) AS n FROM user_logins WHERE masked_ip = ANY($1)", [
@@ -262,7 +214,7 @@ describe("the erasure register survives restores and rotations", () => {
 });
 
 describe("erased values stay erased", () => {
-  withDb(
+  itWithDatabase(
     "after forget, replaying dead-lettered messages that carry V loads no row holding V's mask",
     async (db) => {
       const key = generateKeyText();
@@ -276,7 +228,7 @@ describe("erased values stay erased", () => {
         loginEvent({ ip: `::ffff:${V}` }),
         loginEvent({ ip: V, locale: 7 }),
       ]);
-      const main = await sqs.createQueue(`erasure-main-${randomBytes(4).toString("hex")}`);
+      const main = await testSqs().createQueue(`erasure-main-${randomBytes(4).toString("hex")}`);
       const replay = await runCli(["replay", "--from-dlq", dlq, "--queue-url", main], env);
       assert.equal(replay.code, 0, replay.stderr);
       const run = await runCli([...DRAIN, "--queue-url", main, "--database-url", db.url], env);
@@ -294,36 +246,39 @@ describe("erased values stay erased", () => {
     },
   );
 
-  withDb("a forget during a running drain: no row holding V survives, whichever came first", async (db) => {
-    const key = generateKeyText();
-    const env = { SECURELOG_KEY: key };
-    const bodies = Array.from({ length: 20_000 }, (_, i) =>
-      i % 50 === 0 ? loginEvent({ ip: V }) : loginEvent({ ip: `198.51.${(i >> 8) & 255}.${i & 255}` }),
-    );
-    const queueUrl = await queueOf(bodies);
-    const run = startCli([...DRAIN, "--queue-url", queueUrl, "--database-url", db.url], env);
-    await until(
-      async () => (await count(db, "SELECT count(*) AS n FROM securelog_processed").catch(() => 0)) >= 3000,
-      "the drain to be under way",
-      60_000,
-    );
-    const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], env);
-    assert.equal(forget.code, 0, forget.stderr);
-    const done = await run.done;
-    assert.equal(done.code, 0, done.stderr);
-    assert.ok((await count(db, "SELECT count(*) AS n FROM securelog_processed")) === 20_000);
-    const vMask = createMasker({ mode: "hmac", keys: keyRing(parseKey(key, "k"), []) }).mask("ip", V);
-    assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins WHERE masked_ip = $1", [vMask]), 0);
-    const kept = await count(
-      db,
-      "SELECT count(*) AS n FROM user_logins_rejects WHERE reason = 'erased_value:ip'",
-    );
-    assert.ok(kept > 0, "messages after the erasure were kept out as erased_value");
-  });
+  itWithDatabase(
+    "a forget during a running drain: no row holding V survives, whichever came first",
+    async (db) => {
+      const key = generateKeyText();
+      const env = { SECURELOG_KEY: key };
+      const bodies = Array.from({ length: 20_000 }, (_, i) =>
+        i % 50 === 0 ? loginEvent({ ip: V }) : loginEvent({ ip: `198.51.${(i >> 8) & 255}.${i & 255}` }),
+      );
+      const queueUrl = await queueOf(bodies);
+      const run = startCli([...DRAIN, "--queue-url", queueUrl, "--database-url", db.url], env);
+      await until(
+        async () => (await count(db, "SELECT count(*) AS n FROM securelog_processed").catch(() => 0)) >= 3000,
+        "the drain to be under way",
+        60_000,
+      );
+      const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], env);
+      assert.equal(forget.code, 0, forget.stderr);
+      const done = await run.done;
+      assert.equal(done.code, 0, done.stderr);
+      assert.ok((await count(db, "SELECT count(*) AS n FROM securelog_processed")) === 20_000);
+      const vMask = createMasker({ mode: "hmac", keys: keyRing(parseKey(key, "k"), []) }).mask("ip", V);
+      assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins WHERE masked_ip = $1", [vMask]), 0);
+      const kept = await count(
+        db,
+        "SELECT count(*) AS n FROM user_logins_rejects WHERE reason = 'erased_value:ip'",
+      );
+      assert.ok(kept > 0, "messages after the erasure were kept out as erased_value");
+    },
+  );
 });
 
 describe("keys people cannot get wrong, and one masking configuration per table", () => {
-  withDb(
+  itWithDatabase(
     "a passphrase is refused in one line naming keygen; a key of the previous format names the command that converts it",
     async (db) => {
       for (const weak of ["my-company-securelog-key-for-production-2026", "0".repeat(44), "not base64!!"]) {
@@ -351,7 +306,7 @@ describe("keys people cannot get wrong, and one masking configuration per table"
     },
   );
 
-  withDb(
+  itWithDatabase(
     "switching scheme, app_version mode or key on a populated table exits 2 naming both; a proper rotation runs",
     async (db) => {
       const [k1, k2] = [generateKeyText(), generateKeyText()];
@@ -364,7 +319,7 @@ describe("keys people cannot get wrong, and one masking configuration per table"
           [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url, ...flags],
           env,
         );
-        return { result, left: await sqs.countReceivable(queueUrl) };
+        return { result, left: await testSqs().countReceivable(queueUrl) };
       };
       const cases: [Record<string, string>, string[], RegExp][] = [
         [
@@ -399,7 +354,7 @@ describe("keys people cannot get wrong, and one masking configuration per table"
     },
   );
 
-  withDb(
+  itWithDatabase(
     "two runs started at once with different schemes: one of them is refused, the table is not mixed",
     async (db) => {
       const key = generateKeyText();

@@ -4,43 +4,28 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import pg from "pg";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { oneLineError, runCli } from "../helpers/cli.ts";
-import { ADMIN_DATABASE_URL, createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
-import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+import {
+  ADMIN_DATABASE_URL,
+  createTestDatabase,
+  itWithDatabase,
+  type TestDatabase,
+} from "../helpers/postgres.ts";
+import { useTestSqs } from "../helpers/sqs.ts";
 
 const KEY = { SECURELOG_KEY: generateKeyText() };
 const DRAIN = ["run", "--until-empty", "--wait-time", "1"];
 
-let sqs: TestSqs;
-before(async () => {
-  sqs = await startTestSqs();
-});
-after(async () => {
-  await sqs.stop();
-});
-
-/** A test of its own database, dropped unless the test failed (then kept, and named, for inspection). */
-function withDb(name: string, body: (db: TestDatabase) => Promise<void>) {
-  it(name, async () => {
-    const db = await createTestDatabase();
-    let passed = false;
-    try {
-      await body(db);
-      passed = true;
-    } finally {
-      await db.drop(!passed);
-    }
-  });
-}
+const testSqs = useTestSqs();
 
 async function queueWith(count: number, seed: number): Promise<string> {
-  const queueUrl = await sqs.createQueue(`slips-${randomBytes(4).toString("hex")}`);
-  await sqs.send(
+  const queueUrl = await testSqs().createQueue(`slips-${randomBytes(4).toString("hex")}`);
+  await testSqs().send(
     queueUrl,
     generateEvents(count, { seed, badRatio: 0 }).map((e) => e.body),
   );
@@ -51,7 +36,7 @@ const count = async (db: TestDatabase, table: string) =>
   Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
 
 describe("the schema: named, checked and never guessed", () => {
-  withDb(
+  itWithDatabase(
     "with a schema named like the user first on the search_path, run still loads into public",
     async (db) => {
       const first = await runCli(
@@ -74,13 +59,13 @@ describe("the schema: named, checked and never guessed", () => {
     },
   );
 
-  withDb(
+  itWithDatabase(
     "--schema loads into that schema; a schema that does not exist is an error, not a new schema",
     async (db) => {
       const queueUrl = await queueWith(4, 3);
       const args = [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url, "--schema", "analytics"];
       oneLineError(await runCli(args, KEY), 2, /there is no schema "analytics".*CREATE SCHEMA analytics/);
-      assert.equal(await sqs.countReceivable(queueUrl), 4, "nothing was consumed");
+      assert.equal(await testSqs().countReceivable(queueUrl), 4, "nothing was consumed");
       await db.query("CREATE SCHEMA analytics");
       const run = await runCli(args, KEY);
       assert.equal(run.code, 0, run.stderr);
@@ -121,7 +106,7 @@ describe("the contract check covers everything the promises rely on", () => {
     ],
   ];
   for (const [what, ddl, message] of cases) {
-    withDb(`refuses ${what}: exit 2 naming it, nothing consumed`, async (db) => {
+    itWithDatabase(`refuses ${what}: exit 2 naming it, nothing consumed`, async (db) => {
       const first = await runCli(
         [...DRAIN, "--queue-url", await queueWith(1, 4), "--database-url", db.url],
         KEY,
@@ -134,10 +119,10 @@ describe("the contract check covers everything the promises rely on", () => {
         2,
         message,
       );
-      assert.equal(await sqs.countReceivable(queueUrl), 3);
+      assert.equal(await testSqs().countReceivable(queueUrl), 3);
     });
   }
-  withDb("accepts extra columns that are nullable or have a default", async (db) => {
+  itWithDatabase("accepts extra columns that are nullable or have a default", async (db) => {
     const first = await runCli(
       [...DRAIN, "--queue-url", await queueWith(1, 6), "--database-url", db.url],
       KEY,
@@ -153,7 +138,7 @@ describe("the contract check covers everything the promises rely on", () => {
 });
 
 describe("prune never wipes what still protects against a redelivery", () => {
-  withDb(
+  itWithDatabase(
     "refuses empty, zero, fractional and too-young ages; prunes only past the queue's retention",
     async (db) => {
       const queueUrl = await queueWith(3, 8);
