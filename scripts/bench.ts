@@ -1,84 +1,128 @@
-// npm run bench: SecureLog against the queue's own ceiling, and the sink alone. See docs/benchmarks.md.
+// npm run bench: SecureLog against what the queue delivers and against what teams write instead, every
+// contender timed the same way: wall clock from its process's start to its exit (GNU time), CPU (user + sys) and
+// peak RSS from the same measurement. fauxqs runs in a process of its own; rounds alternate the order so that the
+// machine's drift does not favour anyone; figures are medians. See docs/benchmarks.md.
+//
+//   (a)  receive + batch delete, no work, a minimal SQS client (scripts/bench/minimal-sqs.ts), 8 pollers
+//   (a') the same loop with @aws-sdk/client-sqs
+//   (b)  `npx securelog run --until-empty`, defaults, started as users start it
+//   (p)  bbc/sqs-consumer, tuned (4 consumers, batches of 10, one unnest INSERT per batch)
+//   (n)  the naive per-row loop (one INSERT and one DeleteMessage per message), on BENCH_NAIVE messages
+//   (b0) with BENCH_BASELINE=/path/to/other/checkout: that checkout's securelog, for before/after figures
+// Then the same through a 20 ms round-trip proxy: (a) at its best poller count among 8-128, and (b) with
+// defaults; and an empty queue, `npx securelog run --until-empty`, median of 5.
 import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { CreateQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import pg from "pg";
 import { generateEvents } from "../src/embedded/sample-events.ts";
-import { PgSink } from "../src/sink/pg-sink.ts";
-import { createSqsClient } from "../src/source/sqs-source.ts";
-import { createMasker } from "../src/transform/mask.ts";
-import { generateKeyText, keyRing, parseKey } from "../src/transform/mask-key.ts";
-import { createTransformer } from "../src/transform/transform.ts";
-import { transformCosts } from "./bench-costs.ts";
+import { inBatchesOfTen } from "../src/source/batches.ts";
+import { createSqsClient } from "../src/source/sqs-client.ts";
+import { startLatencyProxy } from "./bench/latency-proxy.ts";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const POLLERS = 8; // SecureLog's default --concurrency: the ceiling is measured with the same pollers
+const NAIVE_N = Number(process.env.BENCH_NAIVE ?? 5_000);
+const LATENCY_N = Number(process.env.BENCH_LATENCY_MESSAGES ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const BASELINE = process.env.BENCH_BASELINE;
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const BIN = fileURLToPath(new URL("../bin/securelog.mjs", import.meta.url));
-const KEY = generateKeyText();
-/** The V8 flags `securelog` starts with, read from its shebang (importing the launcher would run it). */
-const V8_FLAGS = (readFileSync(BIN, "utf8").split("\n")[0] ?? "")
-  .split(" ")
-  .filter((arg) => arg.startsWith("--"));
-/** Extra `securelog run` flags for experiments, e.g. BENCH_ARGS="--max-in-flight 5000"; defaults are measured without. */
-const EXTRA_ARGS = (process.env.BENCH_ARGS ?? "").split(" ").filter((arg) => arg !== "");
-const bodies = generateEvents(N, { seed: 2024 }).map((e) => e.body);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const script = (name: string) => fileURLToPath(new URL(`./bench/${name}`, import.meta.url));
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-async function startSqsServer(): Promise<{ endpoint: string; stop: () => void }> {
+interface Timed {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly rssMb: number;
+  readonly code: number;
+  readonly stdout: string;
+}
+
+/** Runs a program under GNU time: wall clock from its start to its exit, user + sys CPU, peak RSS. */
+function timed(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/usr/bin/time", ["-f", "BENCHTIME %e %U %S %M", command, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("error", reject);
+    child.on("close", () => {
+      const line = stderr.split("\n").find((l) => l.startsWith("BENCHTIME"));
+      const [, wall, user, sys, rssKb] = (line ?? "").split(" ").map(Number);
+      const exit = Number(/Command exited with non-zero status (\d+)/.exec(stderr)?.[1] ?? 0);
+      if (line === undefined || exit !== 0)
+        return reject(new Error(`${command} ${args.join(" ")} failed:\n${stderr}`));
+      resolve({
+        wall: wall ?? 0,
+        cpu: (user ?? 0) + (sys ?? 0),
+        rssMb: (rssKb ?? 0) / 1024,
+        code: exit,
+        stdout,
+      });
+    });
+  });
+}
+
+async function startSqsServer(): Promise<{ endpoint: string; port: number; stop: () => void }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-sqs-server.ts", import.meta.url))], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const [line] = await createInterface({ input: child.stdout })
-    [Symbol.asyncIterator]()
-    .next()
-    .then((r) => [r.value]);
-  return { endpoint: new URL(String(line)).origin, stop: () => child.kill("SIGTERM") };
+  const line = (await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next()).value;
+  const url = new URL(String(line));
+  return { endpoint: url.origin, port: Number(url.port), stop: () => child.kill("SIGTERM") };
 }
 
 const sqs = await startSqsServer();
-const sqsConfig = (queueUrl: string) => ({
-  queueUrl,
-  endpoint: sqs.endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-});
-const client = createSqsClient(sqsConfig(`${sqs.endpoint}/000000000000/x`), {
-  maxSockets: 32,
-  waitTimeSeconds: 1,
-});
+const client = createSqsClient(
+  {
+    queueUrl: `${sqs.endpoint}/000000000000/x`,
+    endpoint: sqs.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+  },
+  { maxSockets: 32, waitTimeSeconds: 0 },
+);
+const bodies = generateEvents(N, { seed: 2024 }).map((e) => e.body);
+let queues = 0;
 
-async function filledQueue(name: string): Promise<string> {
-  const created = await client.send(new CreateQueueCommand({ QueueName: name }));
-  const queueUrl = `${sqs.endpoint}${new URL(created.QueueUrl ?? "").pathname}`;
-  const batches: string[][] = [];
-  for (let i = 0; i < bodies.length; i += 10) batches.push(bodies.slice(i, i + 10));
+/** A new queue holding `count` of the sample events; its URL through `port` (the proxy's, or fauxqs' own). */
+async function filledQueue(count: number, port = sqs.port): Promise<string> {
+  const created = await client.send(new CreateQueueCommand({ QueueName: `bench-${++queues}` }));
+  const path = new URL(created.QueueUrl ?? "").pathname;
+  const direct = `${sqs.endpoint}${path}`;
+  const batches = inBatchesOfTen(bodies.slice(0, count));
   for (let i = 0; i < batches.length; i += 32) {
     await Promise.all(
       batches.slice(i, i + 32).map((batch) =>
         client.send(
           new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
+            QueueUrl: direct,
             Entries: batch.map((body, id) => ({ Id: String(id), MessageBody: body })),
           }),
         ),
       ),
     );
   }
-  return queueUrl;
+  return `http://127.0.0.1:${port}${path}`;
 }
 
-const createdDatabases: string[] = [];
-
-async function freshDatabase(name: string): Promise<string> {
-  createdDatabases.push(name);
+const databases: string[] = [];
+async function freshDatabase(): Promise<string> {
+  const name = `securelog_bench_${databases.length}_${process.pid}`;
+  databases.push(name);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(ADMIN_URL);
@@ -86,208 +130,140 @@ async function freshDatabase(name: string): Promise<string> {
   return url.href;
 }
 
-/** (a) The ceiling, in a process of its own started like `securelog run` (scripts/bench-ceiling.ts). */
-async function ceiling(name: string, split = false): Promise<number> {
-  const queueUrl = await filledQueue(name);
-  const child = spawn(
-    process.execPath,
-    [
-      ...V8_FLAGS,
-      fileURLToPath(new URL("./bench-ceiling.ts", import.meta.url)),
-      queueUrl,
-      sqs.endpoint,
-      String(POLLERS),
-      ...(split ? ["split"] : []),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  await once(child, "close");
-  const { perSecond } = JSON.parse(out) as { perSecond: number };
-  return perSecond;
-}
-
-/** Rows committed per second, from the ledger, between the first and the last commit. */
-async function watchLedger(databaseUrl: string, until: () => boolean): Promise<number> {
+async function countIn(databaseUrl: string, table: string): Promise<number> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  let first = 0;
-  let last = 0;
-  let count = 0;
-  while (!until() || count < N) {
-    const n = Number(
-      (await db.query("SELECT count(*) AS n FROM securelog_processed").catch(() => ({ rows: [{ n: 0 }] })))
-        .rows[0]?.n,
-    );
-    if (n > count) {
-      first ||= performance.now();
-      last = performance.now();
-      count = n;
-    }
-    if (until() && n === count) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const n = Number((await db.query(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
   await db.end();
-  return count / ((last - first) / 1000);
+  return n;
 }
 
-/** (b) `securelog run --until-empty` end to end, in processes of its own; returns rate and peak RSS. */
-async function endToEnd(name: string, processes: number): Promise<{ rate: number; peakRssMb: number }> {
-  const queueUrl = await filledQueue(name);
-  const databaseUrl = await freshDatabase(`securelog_bench_${name.replaceAll("-", "_")}`);
-  let running = processes;
-  let peakRssMb = 0;
-  const children = Array.from({ length: processes }, () => {
-    const child = spawn(
-      BIN,
-      [
-        "run",
-        "--until-empty",
-        "--queue-url",
-        queueUrl,
-        "--database-url",
-        databaseUrl,
-        "--quiet",
-        ...EXTRA_ARGS,
-      ],
-      {
-        env: { ...process.env, SECURELOG_KEY: KEY },
-        stdio: ["ignore", "pipe", "inherit"],
-      },
+const keyOf = async (bin: string) => (await timed(bin, ["keygen"])).stdout.trim();
+const KEY = await keyOf("bin/securelog.mjs");
+const BASELINE_KEY = BASELINE === undefined ? "" : await keyOf(`${BASELINE}/bin/securelog.mjs`);
+
+type Contender = "a" | "a'" | "b" | "b0" | "p" | "n";
+interface Result extends Timed {
+  readonly rate: number;
+}
+
+/** One timed run of a contender over a freshly filled queue; checks that the work was really done. */
+async function run(contender: Contender, count: number, port?: number, pollers = 8): Promise<Result> {
+  const queueUrl = await filledQueue(count, port);
+  const endpoint = new URL(queueUrl).origin;
+  let result: Timed;
+  let done: () => Promise<number>;
+  if (contender === "a" || contender === "a'") {
+    const kind = contender === "a" ? "minimal" : "sdk";
+    result = await timed(process.execPath, [script("ceiling.ts"), kind, queueUrl, endpoint, String(pollers)]);
+    const received = Number(result.stdout.trim());
+    done = async () => received;
+  } else if (contender === "b" || contender === "b0") {
+    const databaseUrl = await freshDatabase();
+    const [command, args, key] =
+      contender === "b"
+        ? ["npx", ["--no-install", "securelog"], KEY]
+        : [`${BASELINE}/bin/securelog.mjs`, [], BASELINE_KEY];
+    result = await timed(
+      command,
+      [...args, "run", "--until-empty", "--quiet", "--queue-url", queueUrl, "--database-url", databaseUrl],
+      { SECURELOG_KEY: key },
     );
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.on("close", () => {
-      running--;
-      peakRssMb = Math.max(peakRssMb, Number(/peak memory \(MiB\)\s+(\d+)/.exec(out)?.[1] ?? 0));
-    });
-    return child;
-  });
-  const rate = await watchLedger(databaseUrl, () => running === 0);
-  for (const child of children) child.kill();
-  return { rate, peakRssMb };
-}
-
-/** (c) The sink alone: N transformed rows written from memory through PgSink, as `run` writes them. */
-async function sinkAlone(round: number): Promise<number> {
-  const databaseUrl = await freshDatabase(`securelog_bench_sink_${round}`);
-  const transform = createTransformer(
-    createMasker({ mode: "hmac", keys: keyRing(parseKey(KEY, "bench"), []) }),
-    "major",
-  );
-  const outcomes = bodies.map((body, i) =>
-    transform({
-      id: `r${round}-${i}`,
-      receiptHandle: "",
-      body,
-      sentTimestampMs: Date.now(),
-      receiveCount: 1,
-      receivedAt: new Date(),
-    }),
-  );
-  const sink = new PgSink({ databaseUrl, poolSize: 2 });
-  await sink.ensureSchema();
-  const batch = 1000;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    [0, 1].map(async () => {
-      while (next < outcomes.length) {
-        const start = next;
-        next += batch;
-        await sink.write(outcomes.slice(start, start + batch));
-      }
-    }),
-  );
-  const rate = outcomes.length / ((performance.now() - started) / 1000);
-  await sink.close();
-  return rate;
-}
-
-const costs = transformCosts(bodies, KEY);
-const results = {
-  ceiling: [] as number[],
-  splitCeiling: [] as number[],
-  endToEnd: [] as number[],
-  sink: [] as number[],
-  peakRssMb: [] as number[],
-};
-for (let round = 1; round <= ROUNDS; round++) {
-  // Alternate the order so that drift on a shared machine does not favour one measurement.
-  const order = round % 2 === 1 ? ["a", "a2", "b", "c"] : ["c", "b", "a2", "a"];
-  for (const step of order) {
-    if (step === "a") results.ceiling.push(await ceiling(`ceiling-${round}`));
-    if (step === "a2") results.splitCeiling.push(await ceiling(`split-ceiling-${round}`, true));
-    if (step === "b") {
-      const { rate, peakRssMb } = await endToEnd(`e2e-${round}`, 1);
-      results.endToEnd.push(rate);
-      results.peakRssMb.push(peakRssMb);
-    }
-    if (step === "c") results.sink.push(await sinkAlone(round));
+    done = () => countIn(databaseUrl, "securelog_processed");
+  } else {
+    const databaseUrl = await freshDatabase();
+    const kind = contender === "p" ? "sqs-consumer" : "naive";
+    result = await timed(process.execPath, [script("peers.ts"), kind, queueUrl, endpoint, databaseUrl]);
+    // Every valid event is a row; the sample's bad ones (4%) the peers skip.
+    done = async () => ((await countIn(databaseUrl, "user_logins")) >= count * 0.9 ? count : 0);
   }
+  const finished = await done();
+  if (finished < count) throw new Error(`${contender} finished ${finished} of ${count} messages`);
+  return { ...result, rate: count / result.wall };
+}
+
+const results = new Map<Contender, Result[]>();
+const order: Contender[] = ["a", "a'", "b", "p", "n", ...(BASELINE === undefined ? [] : (["b0"] as const))];
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const contender of round % 2 === 1 ? order : [...order].reverse()) {
+    const result = await run(contender, contender === "n" ? NAIVE_N : N);
+    results.set(contender, [...(results.get(contender) ?? []), result]);
+    process.stdout.write(
+      `round ${round} ${contender.padEnd(3)} ${Math.round(result.rate).toString().padStart(6)} msg/s  wall ${result.wall.toFixed(2)} s  cpu ${result.cpu.toFixed(2)} s  rss ${Math.round(result.rssMb)} MiB\n`,
+    );
+  }
+}
+
+// 20 ms round trip: (a) at each poller count, (b) with defaults.
+const proxy = await startLatencyProxy(sqs.port, 10);
+const latency: Record<string, number> = {};
+for (const pollers of [8, 16, 32, 64, 128]) {
+  latency[`a:${pollers}`] = (await run("a", LATENCY_N, proxy.port, pollers)).rate;
   process.stdout.write(
-    `round ${round}: ceiling ${Math.round(results.ceiling.at(-1) ?? 0)}, two-thread ceiling ${Math.round(results.splitCeiling.at(-1) ?? 0)}, securelog ${Math.round(results.endToEnd.at(-1) ?? 0)}, sink ${Math.round(results.sink.at(-1) ?? 0)}\n`,
+    `20 ms rtt  (a) ${pollers} pollers  ${Math.round(latency[`a:${pollers}`] ?? 0)} msg/s\n`,
   );
 }
-const scaling: Record<string, number> = {};
-// BENCH_SCALING=0 skips the scaling runs (quicker while experimenting).
-for (const processes of process.env.BENCH_SCALING === "0" ? [] : [1, 2, 4])
-  scaling[processes] = (await endToEnd(`scale-${processes}`, processes)).rate;
+latency.b = (await run("b", LATENCY_N, proxy.port)).rate;
+process.stdout.write(`20 ms rtt  (b) defaults  ${Math.round(latency.b)} msg/s\n`);
+proxy.close();
 
+// An empty queue, as users start it.
+const emptyQueue = await filledQueue(0);
+const emptyDatabase = await freshDatabase();
+const empty: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const r = await timed(
+    "npx",
+    [
+      "--no-install",
+      "securelog",
+      "run",
+      "--until-empty",
+      "--queue-url",
+      emptyQueue,
+      "--database-url",
+      emptyDatabase,
+    ],
+    { SECURELOG_KEY: KEY },
+  );
+  empty.push(r.wall);
+}
+
+const med = (c: Contender, f: (r: Result) => number) => median((results.get(c) ?? []).map(f));
+const rate = (c: Contender) => med(c, (r) => r.rate);
+const cpuPerMessage = (c: Contender) => med(c, (r) => (r.cpu / (c === "n" ? NAIVE_N : N)) * 1e6);
+const bestA = Math.max(...[8, 16, 32, 64, 128].map((p) => latency[`a:${p}`] ?? 0));
 const summary = {
   date: new Date().toISOString(),
   messages: N,
   rounds: ROUNDS,
-  pollers: POLLERS,
-  ceilingPerSecond: Math.round(median(results.ceiling)),
-  securelogPerSecond: Math.round(median(results.endToEnd)),
-  ratio: Number((median(results.endToEnd) / median(results.ceiling)).toFixed(3)),
-  splitCeilingPerSecond: Math.round(median(results.splitCeiling)),
-  ratioToSplitCeiling: Number((median(results.endToEnd) / median(results.splitCeiling)).toFixed(3)),
-  sinkRowsPerSecond: Math.round(median(results.sink)),
-  peakRssMb: Math.max(...results.peakRssMb),
-  scalingPerSecond: Object.fromEntries(Object.entries(scaling).map(([k, v]) => [k, Math.round(v)])),
-  microsecondsPerMessage: Object.fromEntries(
-    Object.entries(costs).map(([k, v]) => [k, Number(v.toFixed(2))]),
-  ),
-  raw: results,
+  perSecond: Object.fromEntries(order.map((c) => [c, Math.round(rate(c))])),
+  cpuMicrosecondsPerMessage: Object.fromEntries(order.map((c) => [c, Math.round(cpuPerMessage(c))])),
+  peakRssMb: Object.fromEntries(order.map((c) => [c, Math.round(med(c, (r) => r.rssMb))])),
+  ratios: {
+    "b/a": Number((rate("b") / rate("a")).toFixed(2)),
+    "b/a'": Number((rate("b") / rate("a'")).toFixed(2)),
+    "b/p": Number((rate("b") / rate("p")).toFixed(2)),
+    "b/n": Number((rate("b") / rate("n")).toFixed(1)),
+    ...(BASELINE === undefined
+      ? {}
+      : { "cpu b/b0": Number((cpuPerMessage("b") / cpuPerMessage("b0")).toFixed(2)) }),
+  },
+  latency20ms: {
+    ...Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, Math.round(v)])),
+    "b/best a": Number((latency.b / bestA).toFixed(2)),
+  },
+  emptyQueueSeconds: { median: Number(median(empty).toFixed(2)), runs: empty },
 };
-const table = [
-  [`(a) ceiling: receive + delete, ${POLLERS} pollers`, `${summary.ceilingPerSecond} msg/s`],
-  ["(b) securelog run --until-empty", `${summary.securelogPerSecond} msg/s`],
-  ["    ratio (b)/(a)", `${summary.ratio}`],
-  ["    peak RSS of (b)", `${summary.peakRssMb} MiB`],
-  ["(a2) ceiling, pipelined like SecureLog", `${summary.splitCeilingPerSecond} msg/s`],
-  ["    ratio (b)/(a2)", `${summary.ratioToSplitCeiling}`],
-  ["(c) sink alone (PgSink from memory)", `${summary.sinkRowsPerSecond} rows/s`],
-  ...Object.entries(summary.scalingPerSecond).map(([p, v]) => [
-    `scaling: ${p} process(es)`,
-    `${v} msg/s (${(v / summary.ceilingPerSecond).toFixed(2)} of (a))`,
-  ]),
-];
-process.stdout.write(`\nmedians of ${ROUNDS} rounds, ${N} messages each\n`);
-for (const [label, value] of table) process.stdout.write(`  ${String(label).padEnd(44)} ${value}\n`);
-process.stdout.write("\nCPU per message, transform steps in isolation (µs)\n");
-for (const [label, value] of [
-  ["JSON.parse", costs.jsonParse],
-  ["validation (zod shape + rules, includes the parse)", costs.validation],
-  ["masking (HMAC of ip and of device_id)", costs.masking],
-  ["masking + validation (budget 5)", costs.maskingAndValidation],
-  ["whole transform (also create_date, rejections)", costs.wholeTransform],
-] as const)
-  process.stdout.write(`  ${label.padEnd(52)} ${value.toFixed(2)}\n`);
+process.stdout.write(`\n${JSON.stringify(summary, null, 2)}\n`);
 mkdirSync(new URL("../bench-results/", import.meta.url), { recursive: true });
 const file = new URL(`../bench-results/bench-${summary.date.replaceAll(":", "-")}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-process.stdout.write(`\nwrote ${fileURLToPath(file)}\n`);
+writeFileSync(file, `${JSON.stringify({ ...summary, raw: Object.fromEntries(results) }, null, 2)}\n`);
+process.stdout.write(`wrote ${fileURLToPath(file)}\n`);
+
 client.destroy();
 sqs.stop();
 const admin = new pg.Client({ connectionString: ADMIN_URL });
 await admin.connect();
-for (const name of createdDatabases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 await admin.end();

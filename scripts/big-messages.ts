@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CreateQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 
-import { createSqsClient, inBatchesOfTen } from "../src/source/sqs-source.ts";
+import { inBatchesOfTen } from "../src/source/batches.ts";
+import { createSqsClient } from "../src/source/sqs-client.ts";
 import { generateKeyText } from "../src/transform/mask-key.ts";
 import { bigMessage } from "../test/helpers/big-messages.ts";
 import { createTestDatabase } from "../test/helpers/postgres.ts";

@@ -84,7 +84,7 @@ export const RUN_OPTIONS = {
     type: "string",
     env: ["SECURELOG_WAIT_TIME"],
     valueName: "SECONDS",
-    defaultText: "20, or 2 with --until-empty",
+    defaultText: "20, or 0 with --until-empty",
     description: "Long-poll wait per receive (WaitTimeSeconds, 0-20).",
   },
   "visibility-timeout": {
@@ -132,7 +132,7 @@ export const RUN_OPTIONS = {
   },
   "until-empty": {
     type: "boolean",
-    description: "Drain the queue and exit 0 once a long poll comes back empty on every poller.",
+    description: "Drain the queue and exit 0 once a receive comes back empty on every poller.",
   },
   "metrics-port": {
     type: "string",

@@ -313,7 +313,8 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     mask: loadMaskConfig(flags, env),
     appVersion: choice("app-version", flags, env, ["major", "packed"], "major"),
     concurrency: integer("concurrency", flags, env, 8, 1, 64),
-    waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 2 : 20, 0, 20),
+    // A drain short-polls: the run ends one empty receive after the last message (see Pipeline).
+    waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 0 : 20, 0, 20),
     visibilityTimeoutSeconds:
       raw("visibility-timeout", flags, env) === undefined
         ? undefined

@@ -7,14 +7,6 @@ import { type CliIo, print } from "./io.ts";
 import { printable } from "./printable.ts";
 import { executeRun } from "./run.ts";
 
-export const DEMO_OPTIONS = {
-  "data-dir": { type: "string" },
-  fresh: { type: "boolean" },
-  "log-level": { type: "string" },
-  help: { type: "boolean" },
-  verbose: { type: "boolean" },
-} as const;
-
 export const SAMPLE_FILE = new URL("../../samples/login-events.jsonl", import.meta.url);
 
 function readSample(): string[] {

@@ -17,14 +17,6 @@ import { type CliIo, print } from "./io.ts";
 import { operatorName, reasonOr } from "./privacy-options.ts";
 import { reapplyCommand } from "./reapply.ts";
 
-export const FORGET_OPTIONS = {
-  ip: { type: "string" },
-  "device-id": { type: "string" },
-  "dry-run": { type: "boolean" },
-  reapply: { type: "boolean" },
-  from: { type: "string" },
-} as const;
-
 /** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
 function optionalKeys(flags: Flags, env: Env): KeyRing | undefined {
   const configured =

@@ -1,5 +1,5 @@
-import { type OptionSpec, RUN_OPTIONS } from "../config.ts";
-import { PRIVACY_OPTIONS } from "./privacy-options.ts";
+import { type OptionSpec, RUN_OPTIONS } from "../config-options.ts";
+import { PRIVACY_OPTIONS } from "./options.ts";
 
 function optionLines(options: Record<string, OptionSpec>): string {
   const rows = Object.entries(options).map(([name, spec]) => {

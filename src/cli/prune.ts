@@ -1,21 +1,9 @@
-import { type Env, type Flags, loadDatabase, loadSqsConfig, RUN_OPTIONS } from "../config.ts";
+import { type Env, type Flags, loadDatabase, loadSqsConfig } from "../config.ts";
 import { ConfigError, coerceError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import { pruneLedger } from "../sink/sql/prune.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { type CliIo, print } from "./io.ts";
-
-export const PRUNE_OPTIONS = {
-  "database-url": RUN_OPTIONS["database-url"],
-  schema: RUN_OPTIONS.schema,
-  "queue-url": RUN_OPTIONS["queue-url"],
-  endpoint: RUN_OPTIONS.endpoint,
-  region: RUN_OPTIONS.region,
-  "older-than": { type: "string" },
-  force: { type: "boolean" },
-  help: RUN_OPTIONS.help,
-  verbose: RUN_OPTIONS.verbose,
-} as const;
 
 const DAY_SECONDS = 86_400;
 const MAX_DAYS = 36_500;

@@ -20,8 +20,6 @@ import { reveal } from "../transform/reveal.ts";
 import { type CliIo, print } from "./io.ts";
 import { operatorName, reasonOr } from "./privacy-options.ts";
 
-export const REKEY_OPTIONS = { "batch-size": { type: "string" } } as const;
-
 interface Pass {
   readonly select: string;
   readonly update: string;

@@ -1,21 +1,10 @@
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { type Env, type Flags, loadMaskConfig, loadSqsConfig, RUN_OPTIONS } from "../config.ts";
+import { type Env, type Flags, loadMaskConfig, loadSqsConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { replayDeadLetters } from "../source/dlq-replay.ts";
+import { createSqsClient } from "../source/sqs-client.ts";
 import { sourceError } from "../source/sqs-errors.ts";
-import { createSqsClient } from "../source/sqs-source.ts";
 import { type CliIo, print } from "./io.ts";
-
-export const REPLAY_OPTIONS = {
-  "from-dlq": { type: "string" },
-  "queue-url": RUN_OPTIONS["queue-url"],
-  endpoint: RUN_OPTIONS.endpoint,
-  region: RUN_OPTIONS.region,
-  mask: RUN_OPTIONS.mask,
-  "key-file": RUN_OPTIONS["key-file"],
-  help: RUN_OPTIONS.help,
-  verbose: RUN_OPTIONS.verbose,
-} as const;
 
 /** Both queues must exist before anything moves; each error names the queue it is about. */
 async function checkQueue(client: SQSClient, queueUrl: string, endpoint: string | undefined) {

@@ -1,9 +1,7 @@
 import { MIN_VISIBILITY_TIMEOUT_SECONDS, type RunConfig } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
-import { type HealthServer, startHealthServer } from "../ops/health-server.ts";
+import type { HealthServer } from "../ops/health-server.ts";
 import { createLogger, logPipelineEvents } from "../ops/logger.ts";
-import { createMetrics } from "../ops/metrics.ts";
-import { startProgress } from "../ops/progress.ts";
 import { RunSummary } from "../ops/summary.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
@@ -175,7 +173,7 @@ export async function executeRun(
       {
         // Receives here, deletes from the writer thread (see WriterThread).
         source: {
-          receive: (signal) => source.receive(signal),
+          receive: (signal, max) => source.receive(signal, max),
           delete: (messages) => thread.delete(messages),
           extend: (messages, seconds) => source.extend(messages, seconds),
           pending: () => source.pending(),
@@ -204,6 +202,11 @@ export async function executeRun(
       );
     if (config.metricsPort !== undefined) {
       const running = pipeline;
+      // Loaded only with --metrics-port: prom-client and the HTTP server are start-up time nobody else needs.
+      const [{ createMetrics }, { startHealthServer }] = await Promise.all([
+        import("../ops/metrics.ts"),
+        import("../ops/health-server.ts"),
+      ]);
       const registry = createMetrics(events, {
         inFlight: () => running.inFlight,
         awaitingDelete: () => running.awaitingDelete,
@@ -217,6 +220,7 @@ export async function executeRun(
     }
     started = true;
     if (config.untilEmpty && terminal && !config.quiet) {
+      const { startProgress } = await import("../ops/progress.ts");
       stopProgress = startProgress(events, {
         stream: io.stderr,
         queueDepth,

@@ -1,4 +1,4 @@
-import { type Env, type Flags, loadDatabase, RUN_OPTIONS } from "../config.ts";
+import { type Env, type Flags, loadDatabase } from "../config.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
   maskKinds,
@@ -10,14 +10,6 @@ import {
 } from "../sink/sql/stats.ts";
 import { type CliIo, print } from "./io.ts";
 import { printable } from "./printable.ts";
-
-export const STATS_OPTIONS = {
-  "database-url": RUN_OPTIONS["database-url"],
-  schema: RUN_OPTIONS.schema,
-  json: { type: "boolean" },
-  help: RUN_OPTIONS.help,
-  verbose: RUN_OPTIONS.verbose,
-} as const;
 
 interface Count {
   readonly value: string;

@@ -1,6 +1,7 @@
 import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
-import { createSqsClient, inBatchesOfTen } from "../source/sqs-source.ts";
+import { inBatchesOfTen } from "../source/batches.ts";
+import { createSqsClient } from "../source/sqs-client.ts";
 
 export interface EmbeddedSqs {
   /** http://127.0.0.1:<port> */

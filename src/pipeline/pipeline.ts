@@ -36,6 +36,9 @@ export interface PipelineDeps {
   readonly events: PipelineEvents;
 }
 
+/** How long a draining poller waits after an empty receive while messages are in flight elsewhere. */
+const IDLE_DRAIN_POLL_MS = 250;
+
 /** SQS's ReceiveMessage returns at most ten messages. */
 const RECEIVE_MAX_MESSAGES = 10;
 /** Body characters one receive should bring at most, when the messages are large enough for it to matter. */
@@ -196,6 +199,9 @@ export class Pipeline {
       if (messages.length === 0) {
         this.#deps.events.emit("pollerIdle");
         if (this.#options.untilEmpty && (await this.#drained())) break;
+        // A drain short-polls (so that an empty queue ends it at once); when messages are still in flight
+        // elsewhere, wait a little before asking again instead of spinning on empty receives.
+        if (this.#options.untilEmpty) await sleep(IDLE_DRAIN_POLL_MS, signal);
         continue;
       }
       const fresh = this.#held.admit(messages);

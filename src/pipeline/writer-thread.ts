@@ -77,6 +77,12 @@ export class WriterThread implements BatchWriter {
 
   /** Ends the thread once the calls in progress are answered: its connections close, nothing is cut short. */
   async close(): Promise<void> {
+    if (this.#seq === 0) {
+      // Never asked for anything (an empty queue): nothing to finish, and no reason to wait while the thread is
+      // still loading its modules only to be told to close.
+      await this.#worker.terminate();
+      return;
+    }
     if (this.#dead === undefined) {
       this.#worker.ref();
       this.#worker.postMessage({ type: "close" } satisfies WriterRequest);

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { errorCode } from "../errors.ts";
-import type { LoginRow, Outcome, Rejecter, RejectRecord } from "../transform/transform.ts";
+import type { ErasureDigests, LoginRow, Outcome, Rejecter, RejectRecord } from "../transform/transform.ts";
 import type { RejectReason } from "../transform/validate.ts";
 import type { WriteResult } from "./row-sink.ts";
 import { erasedDigests, lockForLoading } from "./sql/erasures.ts";
@@ -46,8 +46,12 @@ function rejectParams(rejects: readonly { id: string; reject: RejectRecord }[]):
  * row with the column NULL: an erasure request is about the subject's data, and every row of user_logins has
  * both masks (counts and joins rely on it); the rejection records only that a message arrived and was kept out.
  */
-function keepErasedOut(outcome: Outcome, erased: ReadonlySet<string>, reject: Rejecter): Outcome {
-  const digests = outcome.digests;
+function keepErasedOut(
+  outcome: Outcome,
+  digests: ErasureDigests | undefined,
+  erased: ReadonlySet<string>,
+  reject: Rejecter,
+): Outcome {
   if (digests === undefined) return outcome;
   const field = digests.ip.some((d) => erased.has(d))
     ? "ip"
@@ -82,9 +86,11 @@ export async function writeOutcomes(
   outcomes: readonly Outcome[],
   reject: Rejecter | undefined,
 ): Promise<WriteResult> {
-  await client.query(lockForLoading(statements.tables));
+  // Each statement of the string gets its own snapshot: the EXISTS sees every erasure committed before the lock.
+  const locked = (await client.query(lockForLoading(statements.tables))) as unknown as pg.QueryResult[];
+  const anyErasure = locked[2]?.rows[0]?.erasures === true;
   try {
-    const result = await writeLocked(client, statements, outcomes, reject);
+    const result = await writeLocked(client, statements, outcomes, anyErasure ? reject : undefined);
     await client.query("COMMIT");
     return result;
   } catch (error) {
@@ -100,14 +106,14 @@ async function writeLocked(
   reject: Rejecter | undefined,
 ): Promise<WriteResult> {
   let batch = outcomes;
-  const digests = outcomes.flatMap((o) =>
-    o.digests === undefined ? [] : [...o.digests.ip, ...o.digests.device_id],
-  );
+  // Computed only when the register holds something (reject is passed only then).
+  const computed = reject === undefined ? [] : outcomes.map((o) => o.digests?.());
+  const digests = computed.flatMap((d) => (d === undefined ? [] : [...d.ip, ...d.device_id]));
   if (digests.length > 0 && reject !== undefined) {
     const found = await client.query<{ digest: string }>(erasedDigests(statements.tables), [digests]);
     if (found.rows.length > 0) {
       const erased = new Set(found.rows.map((r) => r.digest));
-      batch = outcomes.map((o) => keepErasedOut(o, erased, reject));
+      batch = outcomes.map((o, i) => keepErasedOut(o, computed[i], erased, reject));
     }
   }
   // One MessageId can arrive twice in a batch (two deliveries received close together); the ledger insert would

@@ -7,8 +7,8 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { MaskKey } from "../transform/mask-key.ts";
+import { inBatchesOfTen } from "./batches.ts";
 import { ORIGINAL_ID_ATTRIBUTE, signOriginalId, verifyOriginalId } from "./replay-id.ts";
-import { inBatchesOfTen } from "./sqs-source.ts";
 
 export interface ReplayResult {
   readonly moved: number;

@@ -1,15 +1,11 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { createHash } from "node:crypto";
+import type { Message } from "@aws-sdk/client-sqs";
 import type { SqsConfig } from "../config.ts";
+import { inBatchesOfTen } from "./batches.ts";
 import type { MessageSource, SourceMessage } from "./message.ts";
 import { ORIGINAL_ID_ATTRIBUTE } from "./replay-id.ts";
 import { sourceError } from "./sqs-errors.ts";
+import { SqsCallError, SqsWire } from "./sqs-wire.ts";
 
 export interface SqsSourceOptions {
   readonly waitTimeSeconds: number;
@@ -28,48 +24,6 @@ export interface QueueState {
   readonly visibilityTimeoutSeconds: number;
   /** How long the queue keeps a message (MessageRetentionPeriod); SQS's default is 4 days. */
   readonly retentionSeconds: number;
-}
-
-/**
- * SQS batch calls (send, delete, change visibility) take at most ten entries, and SendMessageBatch at most a
- * total size: with `bytesOf`, a batch also stays within `maxBytes` (an entry larger than that goes alone).
- */
-export function inBatchesOfTen<T>(
-  items: readonly T[],
-  bytesOf?: (item: T) => number,
-  maxBytes = Number.POSITIVE_INFINITY,
-): T[][] {
-  const batches: T[][] = [];
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = bytesOf?.(item) ?? 0;
-    if (batch.length === 10 || (batch.length > 0 && bytes + size > maxBytes)) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(item);
-    bytes += size;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
-}
-
-export function createSqsClient(config: SqsConfig, options: { maxSockets: number; waitTimeSeconds: number }) {
-  return new SQSClient({
-    region: config.region,
-    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-    ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
-    maxAttempts: 3,
-    requestHandler: {
-      connectionTimeout: 5_000,
-      // A long poll legitimately takes waitTimeSeconds; anything much longer is a dead connection.
-      requestTimeout: (options.waitTimeSeconds + 10) * 1000,
-      httpAgent: { keepAlive: true, maxSockets: options.maxSockets },
-      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets },
-    },
-  });
 }
 
 /** The end of year 9999: later dates print as "+010000-…", which PostgreSQL does not read. */
@@ -98,9 +52,18 @@ export function toSourceMessage(
   };
 }
 
-/** SQS as a MessageSource: long-polled receives of up to 10 messages, batch deletes. */
+interface BatchResult {
+  readonly Successful?: readonly { Id?: string }[];
+  readonly Failed?: readonly { Id?: string }[];
+}
+
+/**
+ * SQS as a MessageSource, over the lean wire: long-polled receives of up to 10 messages, batch deletes and
+ * visibility changes, queue attributes. Bodies are checked against the MD5 SQS computed when it stored them, as
+ * the SDK does.
+ */
 export class SqsSource implements MessageSource {
-  readonly #client: SQSClient;
+  readonly #wire: SqsWire;
   readonly #config: SqsConfig;
   readonly #options: SqsSourceOptions;
   #visibilityTimeoutSeconds: number | undefined;
@@ -109,7 +72,11 @@ export class SqsSource implements MessageSource {
     this.#config = config;
     this.#options = options;
     this.#visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
-    this.#client = createSqsClient(config, options);
+    // A long poll legitimately takes waitTimeSeconds; anything much longer is a dead connection.
+    this.#wire = new SqsWire(config, {
+      maxSockets: options.maxSockets,
+      timeoutMs: (options.waitTimeSeconds + 10) * 1000,
+    });
   }
 
   /** Receive with this visibility timeout from now on (for a queue whose own is too short to work with). */
@@ -117,30 +84,37 @@ export class SqsSource implements MessageSource {
     this.#visibilityTimeoutSeconds = seconds;
   }
 
+  async #attributes(names: readonly string[]): Promise<Record<string, string>> {
+    const result = await this.#wire
+      .call<{ Attributes?: Record<string, string> }>("GetQueueAttributes", {
+        QueueUrl: this.#config.queueUrl,
+        AttributeNames: names,
+      })
+      .catch((error: unknown) => {
+        throw this.error(error);
+      });
+    return result.Attributes ?? {};
+  }
+
   /** Checks that the endpoint answers and the queue exists, before anything is consumed. */
-  async inspect(signal?: AbortSignal): Promise<QueueState> {
-    try {
-      const result = await this.#client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.#config.queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessages", "VisibilityTimeout", "MessageRetentionPeriod"],
-        }),
-        signal === undefined ? {} : { abortSignal: signal },
-      );
-      return {
-        visibleMessages: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
-        visibilityTimeoutSeconds: Number(result.Attributes?.VisibilityTimeout ?? 30),
-        retentionSeconds: Number(result.Attributes?.MessageRetentionPeriod ?? 345_600),
-      };
-    } catch (error) {
-      throw this.error(error);
-    }
+  async inspect(): Promise<QueueState> {
+    const attributes = await this.#attributes([
+      "ApproximateNumberOfMessages",
+      "VisibilityTimeout",
+      "MessageRetentionPeriod",
+    ]);
+    return {
+      visibleMessages: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30),
+      retentionSeconds: Number(attributes.MessageRetentionPeriod ?? 345_600),
+    };
   }
 
   async receive(signal: AbortSignal, maxMessages = 10): Promise<readonly SourceMessage[]> {
-    const result = await this.#client
-      .send(
-        new ReceiveMessageCommand({
+    const result = await this.#wire
+      .call<{ Messages?: Message[] }>(
+        "ReceiveMessage",
+        {
           QueueUrl: this.#config.queueUrl,
           MaxNumberOfMessages: maxMessages,
           WaitTimeSeconds: this.#options.waitTimeSeconds,
@@ -149,8 +123,8 @@ export class SqsSource implements MessageSource {
             : { VisibilityTimeout: this.#visibilityTimeoutSeconds }),
           MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
           MessageAttributeNames: [ORIGINAL_ID_ATTRIBUTE],
-        }),
-        { abortSignal: signal },
+        },
+        signal,
       )
       .catch((error: unknown) => {
         throw signal.aborted ? error : this.error(error);
@@ -158,77 +132,70 @@ export class SqsSource implements MessageSource {
     const receivedAt = new Date();
     const messages: SourceMessage[] = [];
     for (const message of result.Messages ?? []) {
+      if (
+        message.MD5OfBody !== undefined &&
+        createHash("md5")
+          .update(message.Body ?? "")
+          .digest("hex") !== message.MD5OfBody
+      ) {
+        // As the SDK does: a body that does not match what SQS stored is not trusted; the receive fails (retried)
+        // and the messages come back after their visibility timeout.
+        throw this.error(
+          new SqsCallError("ChecksumMismatch", undefined, "a message body does not match its MD5", 502),
+        );
+      }
       const converted = toSourceMessage(message, receivedAt, this.#options.originalId);
       if (converted !== undefined) messages.push(converted);
     }
     return messages;
   }
 
+  async #batch<T extends { receiptHandle: string }>(
+    action: "DeleteMessageBatch" | "ChangeMessageVisibilityBatch",
+    items: readonly T[],
+    extra: Record<string, unknown> = {},
+  ): Promise<{ readonly done: number; readonly failed: T[] }> {
+    const chunks = inBatchesOfTen(items);
+    const results = await Promise.all(
+      chunks.map((chunk) =>
+        this.#wire.call<BatchResult>(action, {
+          QueueUrl: this.#config.queueUrl,
+          Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle, ...extra })),
+        }),
+      ),
+    ).catch((error: unknown) => {
+      throw this.error(error);
+    });
+    let done = 0;
+    const failed: T[] = [];
+    results.forEach((result, chunkIndex) => {
+      done += result.Successful?.length ?? 0;
+      for (const entry of result.Failed ?? []) {
+        const item = chunks[chunkIndex]?.[Number(entry.Id)];
+        if (item !== undefined) failed.push(item);
+      }
+    });
+    return { done, failed };
+  }
+
   /** Deletes by receipt handle; anything carrying one will do (the writer thread has nothing else). */
   async delete<T extends Pick<SourceMessage, "receiptHandle">>(
     messages: readonly T[],
   ): Promise<{ readonly deleted: number; readonly failed: T[] }> {
-    const chunks = inBatchesOfTen(messages);
-    const results = await Promise.all(
-      chunks.map((chunk) =>
-        this.#client.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: this.#config.queueUrl,
-            Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
-          }),
-        ),
-      ),
-    ).catch((error: unknown) => {
-      throw this.error(error);
-    });
-    let deleted = 0;
-    const failed: T[] = [];
-    results.forEach((result, chunkIndex) => {
-      deleted += result.Successful?.length ?? 0;
-      for (const entry of result.Failed ?? []) {
-        const message = chunks[chunkIndex]?.[Number(entry.Id)];
-        if (message !== undefined) failed.push(message);
-      }
-    });
-    return { deleted, failed };
+    const { done, failed } = await this.#batch("DeleteMessageBatch", messages);
+    return { deleted: done, failed };
   }
 
   async extend(messages: readonly SourceMessage[], seconds: number): Promise<void> {
-    const chunks = inBatchesOfTen(messages);
-    await Promise.all(
-      chunks.map((chunk) =>
-        this.#client.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: this.#config.queueUrl,
-            Entries: chunk.map((m, i) => ({
-              Id: String(i),
-              ReceiptHandle: m.receiptHandle,
-              VisibilityTimeout: seconds,
-            })),
-          }),
-        ),
-      ),
-    ).catch((error: unknown) => {
-      throw this.error(error);
-    });
+    await this.#batch("ChangeMessageVisibilityBatch", messages, { VisibilityTimeout: seconds });
   }
 
   async pending(): Promise<number> {
-    const result = await this.#client
-      .send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.#config.queueUrl,
-          AttributeNames: [
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-          ],
-        }),
-      )
-      .catch((error: unknown) => {
-        throw this.error(error);
-      });
-    const attributes = result.Attributes ?? {};
+    const attributes = await this.#attributes([
+      "ApproximateNumberOfMessages",
+      "ApproximateNumberOfMessagesNotVisible",
+      "ApproximateNumberOfMessagesDelayed",
+    ]);
     return (
       Number(attributes.ApproximateNumberOfMessages ?? 0) +
       Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
@@ -242,6 +209,6 @@ export class SqsSource implements MessageSource {
   }
 
   close(): void {
-    this.#client.destroy();
+    this.#wire.close();
   }
 }

@@ -33,7 +33,9 @@ export interface RejectRecord {
 
 /**
  * The erasure-register digests of the message's raw ip and device id (erasure.ts), under every loaded key: the
- * sink checks them against the register before committing. Absent without keys (--mask sha256).
+ * sink checks them against the register before committing. A function, so that they are computed only when the
+ * register holds anything (four HMACs a message otherwise spent for nothing); it keeps the raw values in memory
+ * only, for as long as the outcome lives. Absent without keys (--mask sha256).
  */
 export interface ErasureDigests {
   readonly ip: readonly string[];
@@ -45,29 +47,29 @@ export type Outcome =
       readonly kind: "row";
       readonly message: SourceMessage;
       readonly row: LoginRow;
-      readonly digests?: ErasureDigests;
+      readonly digests?: () => ErasureDigests;
     }
   | {
       readonly kind: "reject";
       readonly message: SourceMessage;
       readonly reject: RejectRecord;
-      readonly digests?: ErasureDigests;
+      readonly digests?: () => ErasureDigests;
     };
 
 /** The register digests of a canonical value, under every loaded key (erasure.ts). */
 export type Eraser = (domain: PiiDomain, canonicalValue: string) => string[];
 
 /** Digests of the ip and device id a rejected body holds, when they are text. */
-function bodyDigests(parsed: unknown, eraser: Eraser | undefined): ErasureDigests | undefined {
+function bodyDigests(parsed: unknown, eraser: Eraser | undefined): (() => ErasureDigests) | undefined {
   if (eraser === undefined || parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     return undefined;
   const { ip, device_id: deviceId } = parsed as Record<string, unknown>;
   const ipText = typeof ip === "string" && ip.isWellFormed() ? ip.trim() : undefined;
   const deviceText = typeof deviceId === "string" && deviceId.isWellFormed() ? deviceId.trim() : undefined;
-  return {
+  return () => ({
     ip: ipText === undefined ? [] : eraser("ip", canonicalIp(ipText) ?? ipText),
     device_id: deviceText === undefined ? [] : eraser("device_id", deviceText),
-  };
+  });
 }
 
 export type Transformer = (message: SourceMessage) => Outcome;
@@ -127,7 +129,9 @@ export function createTransformer(
       message,
       ...(eraser === undefined
         ? {}
-        : { digests: { ip: eraser("ip", event.ip), device_id: eraser("device_id", event.deviceId) } }),
+        : {
+            digests: () => ({ ip: eraser("ip", event.ip), device_id: eraser("device_id", event.deviceId) }),
+          }),
       row: {
         user_id: event.userId,
         device_type: event.deviceType,

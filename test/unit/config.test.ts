@@ -41,7 +41,7 @@ describe("run configuration", () => {
     assert.equal(loadRunConfig({}, env).sqs.queueUrl, "http://127.0.0.1:9324/1/env-queue");
     assert.equal(loadRunConfig({}, env).concurrency, 3);
     assert.equal(loadRunConfig({ concurrency: "7" }, env).concurrency, 7);
-    assert.equal(loadRunConfig({ "until-empty": true }, env).waitTimeSeconds, 2);
+    assert.equal(loadRunConfig({ "until-empty": true }, env).waitTimeSeconds, 0);
   });
 
   it("uses AWS endpoints, the region in the URL and the SDK credential chain for a real queue", () => {

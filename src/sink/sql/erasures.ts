@@ -7,7 +7,8 @@ import type { Tables } from "./tables.ts";
  * slip in between. Advisory locks need no privilege on any table. The schema name is a checked identifier.
  */
 export const lockForLoading = (t: Tables) =>
-  `BEGIN; SELECT pg_advisory_xact_lock_shared(7262846, hashtext('${t.schema}')); SAVEPOINT outcomes`;
+  `BEGIN; SELECT pg_advisory_xact_lock_shared(7262846, hashtext('${t.schema}'));
+  SELECT EXISTS (SELECT 1 FROM ${t.erasures}) AS erasures; SAVEPOINT outcomes`;
 export const lockForErasing = (t: Tables) => `SELECT pg_advisory_xact_lock(7262846, hashtext('${t.schema}'))`;
 
 /** Which of the given digests the register holds. */

@@ -1,0 +1,22 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SqsConfig } from "../config.ts";
+
+/**
+ * The AWS SDK's client, for the calls that are not on the hot path: replay, the demo's emulator and the tests. The
+ * pipeline's own calls go through the lean wire (sqs-wire.ts), so `run` never loads the SDK.
+ */
+export function createSqsClient(config: SqsConfig, options: { maxSockets: number; waitTimeSeconds: number }) {
+  return new SQSClient({
+    region: config.region,
+    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+    ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: 5_000,
+      // A long poll legitimately takes waitTimeSeconds; anything much longer is a dead connection.
+      requestTimeout: (options.waitTimeSeconds + 10) * 1000,
+      httpAgent: { keepAlive: true, maxSockets: options.maxSockets },
+      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets },
+    },
+  });
+}

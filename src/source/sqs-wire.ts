@@ -1,0 +1,256 @@
+import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from "node:crypto";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  Checksum,
+  SourceData,
+} from "@smithy/types";
+import { Pool } from "undici";
+import type { SqsConfig } from "../config.ts";
+
+/**
+ * SQS's hot calls (receive, delete, change visibility, queue attributes) over the JSON protocol, without the AWS
+ * SDK's per-call machinery: the SDK spends about 1 ms of CPU a call on middleware, serde, endpoint rules and a new
+ * signing key object, four times a minimal client (docs/benchmarks.md), and SecureLog makes two calls per ten
+ * messages. What stays is what the calls need: one keep-alive agent, the maintained SigV4 signer (reused, so its
+ * signing-key cache works), the SDK's own credential chain (environment, profiles, SSO, web identity, ECS, EC2
+ * metadata; refreshed before expiry), retries of throttling, 5xx and connection failures with jittered backoff,
+ * and errors shaped like the SDK's (name, code, $metadata.httpStatusCode) so sqs-errors.ts classifies them alike.
+ */
+
+/** A failed SQS call: `name` is the error type (`QueueDoesNotExist`), `code` the query-compatible code. */
+export class SqsCallError extends Error {
+  readonly code: string | undefined;
+  readonly $metadata: { readonly httpStatusCode: number };
+
+  constructor(name: string, code: string | undefined, message: string, status: number) {
+    super(message);
+    this.name = name;
+    this.code = code;
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+/**
+ * Secret keys already imported, by the secret the signer hands over. The signer caches its signing key (a
+ * Uint8Array, the same object all day), and node re-imports a raw key on every createHmac: 0.15 ms a call, more
+ * than the rest of the signing (docs/benchmarks.md).
+ */
+const imported = new WeakMap<object, KeyObject>();
+
+function secretKey(secret: SourceData): KeyObject | string {
+  if (typeof secret === "string") return secret;
+  let key = imported.get(secret);
+  if (key === undefined) {
+    key = createSecretKey(new Uint8Array(secret as ArrayBuffer));
+    imported.set(secret, key);
+  }
+  return key;
+}
+
+/** node:crypto in the shape the signer wants (it is called with a secret for HMAC, without one for hashing). */
+class NodeSha256 implements Checksum {
+  readonly #secret: SourceData | undefined;
+  #hash: Hash | Hmac;
+
+  constructor(secret?: SourceData) {
+    this.#secret = secret;
+    this.#hash = this.#fresh();
+  }
+
+  #fresh(): Hash | Hmac {
+    return this.#secret === undefined ? createHash("sha256") : createHmac("sha256", secretKey(this.#secret));
+  }
+
+  update(data: Uint8Array | string): void {
+    this.#hash.update(data);
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+
+  reset(): void {
+    this.#hash = this.#fresh();
+  }
+}
+
+const RETRYABLE_TYPES = new Set([
+  "ThrottlingException",
+  "RequestThrottled",
+  "KmsThrottled",
+  "ServiceUnavailable",
+  "InternalError",
+  "InternalFailure",
+  "RequestTimeout",
+]);
+const EXPIRED_TYPES = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
+const CONNECTION_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+]);
+const ATTEMPTS = 3;
+
+function retryable(error: unknown): boolean {
+  if (error instanceof SqsCallError) {
+    const status = error.$metadata.httpStatusCode;
+    return (
+      status >= 500 || status === 429 || RETRYABLE_TYPES.has(error.name) || error.name.includes("Throttl")
+    );
+  }
+  return CONNECTION_CODES.has((error as { code?: string }).code ?? "");
+}
+
+export interface SqsWireOptions {
+  /** Sockets kept open to SQS. */
+  readonly maxSockets: number;
+  /** Longest a call may take before its connection is taken for dead (a long poll legitimately takes its wait). */
+  readonly timeoutMs: number;
+  /** For tests: the signer's clock. */
+  readonly now?: () => Date;
+}
+
+export interface WireRequest {
+  readonly target: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+export class SqsWire {
+  readonly #endpoint: URL;
+  readonly #pool: Pool;
+  readonly #signer: SignatureV4;
+  readonly #credentials: AwsCredentialIdentityProvider &
+    ((options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>);
+  readonly #options: SqsWireOptions;
+
+  constructor(config: SqsConfig, options: SqsWireOptions) {
+    this.#options = options;
+    this.#endpoint = new URL(config.endpoint ?? `https://sqs.${config.region}.amazonaws.com`);
+    // undici: about half the CPU of node:http per call (docs/benchmarks.md). Keep-alive, one request per socket.
+    this.#pool = new Pool(this.#endpoint.origin, {
+      connections: options.maxSockets,
+      pipelining: 1,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+    const configured = config.credentials;
+    this.#credentials = configured === undefined ? fromNodeProviderChain() : async () => ({ ...configured });
+    this.#signer = new SignatureV4({
+      service: "sqs",
+      region: config.region,
+      credentials: () => this.#credentials(),
+      sha256: NodeSha256,
+      uriEscapePath: true,
+    });
+  }
+
+  /** The signed request for an action, exactly as it would be sent (for the signing test and the benchmark). */
+  async signed(action: string, input: unknown, forceRefresh = false): Promise<WireRequest> {
+    const body = JSON.stringify(input);
+    const request = {
+      method: "POST",
+      protocol: this.#endpoint.protocol,
+      hostname: this.#endpoint.hostname,
+      ...(this.#endpoint.port === "" ? {} : { port: Number(this.#endpoint.port) }),
+      path: "/",
+      query: {},
+      headers: {
+        host: this.#endpoint.host,
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": `AmazonSQS.${action}`,
+        "x-amzn-query-mode": "true",
+      } as Record<string, string>,
+      body,
+    };
+    if (forceRefresh) await this.#credentials({ forceRefresh: true });
+    const signed = await this.#signer.sign(request, { signingDate: this.#options.now?.() ?? new Date() });
+    return { target: action, body, headers: signed.headers as Record<string, string> };
+  }
+
+  /** One SQS action, retried on throttling, 5xx and dropped connections; expired credentials are refreshed once. */
+  async call<T>(action: string, input: unknown, signal?: AbortSignal): Promise<T> {
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#send(await this.signed(action, input, refreshed && attempt > 1), signal)) as T;
+      } catch (error) {
+        if (signal?.aborted === true) throw error;
+        if (error instanceof SqsCallError && EXPIRED_TYPES.has(error.name) && !refreshed) {
+          refreshed = true;
+          continue;
+        }
+        if (attempt >= ATTEMPTS || !retryable(error)) throw error;
+        const ceiling = Math.min(2000, 100 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (Math.random() * ceiling) / 2));
+      }
+    }
+  }
+
+  async #send(request: WireRequest, signal: AbortSignal | undefined): Promise<unknown> {
+    let status: number;
+    let text: string;
+    let queryError: string | string[] | undefined;
+    try {
+      const response = await this.#pool.request({
+        path: "/",
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      status = response.statusCode;
+      queryError = response.headers["x-amzn-query-error"];
+      text = await response.body.text();
+    } catch (error) {
+      throw connectionError(error);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? {} : JSON.parse(text);
+    } catch {
+      throw new SqsCallError("InvalidResponse", undefined, `SQS answered ${status} with no JSON`, status);
+    }
+    if (status >= 200 && status < 300) return parsed;
+    throw toError(parsed, queryError, status);
+  }
+
+  close(): void {
+    void this.#pool.destroy();
+  }
+}
+
+/**
+ * undici reports a dropped or timed-out connection with codes of its own (UND_ERR_SOCKET, …_TIMEOUT); give it the
+ * errno the rest of SecureLog classifies and names (sqs-errors.ts), keeping undici's error as the cause.
+ */
+function connectionError(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string" || !code.startsWith("UND_ERR")) return error;
+  const causeCode = (error as { cause?: { code?: unknown } }).cause?.code;
+  const errno =
+    typeof causeCode === "string" ? causeCode : code.includes("TIMEOUT") ? "ETIMEDOUT" : "ECONNRESET";
+  return Object.assign(new Error((error as Error).message), { code: errno, cause: error });
+}
+
+/** `{"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": …}` plus `x-amzn-query-error: Code;Sender`. */
+function toError(parsed: unknown, queryError: string | string[] | undefined, status: number): SqsCallError {
+  const fields = (parsed ?? {}) as { __type?: unknown; message?: unknown; Message?: unknown };
+  const type =
+    typeof fields.__type === "string" ? (fields.__type.split("#").at(-1) ?? fields.__type) : `Http${status}`;
+  const code = typeof queryError === "string" ? queryError.split(";")[0] : undefined;
+  const message =
+    typeof fields.message === "string"
+      ? fields.message
+      : typeof fields.Message === "string"
+        ? fields.Message
+        : type;
+  return new SqsCallError(type, code, message, status);
+}
