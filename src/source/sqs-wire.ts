@@ -39,9 +39,20 @@ export class SqsCallError extends Error {
  * than the rest of the signing (docs/benchmarks.md).
  */
 const imported = new WeakMap<object, KeyObject>();
+/** The secret access key arrives as a string on every call (the signer's cache lookup HMACs with it). */
+const importedText = new Map<string, KeyObject>();
 
-function secretKey(secret: SourceData): KeyObject | string {
-  if (typeof secret === "string") return secret;
+function secretKey(secret: SourceData): KeyObject {
+  if (typeof secret === "string") {
+    let key = importedText.get(secret);
+    if (key === undefined) {
+      // A credential refresh brings a new secret; the old ones are not needed again.
+      if (importedText.size >= 4) importedText.clear();
+      key = createSecretKey(Buffer.from(secret, "utf8"));
+      importedText.set(secret, key);
+    }
+    return key;
+  }
   let key = imported.get(secret);
   if (key === undefined) {
     key = createSecretKey(new Uint8Array(secret as ArrayBuffer));
