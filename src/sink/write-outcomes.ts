@@ -10,34 +10,35 @@ import type { Tables } from "./sql/tables.ts";
 /** SQLSTATE unique_violation: a MessageId already in the ledger. */
 const UNIQUE_VIOLATION = "23505";
 
-function loginParams(rows: readonly { id: string; row: LoginRow }[]): unknown[] {
-  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-  for (const { id, row } of rows) {
-    columns[0]?.push(id);
-    columns[1]?.push(row.user_id);
-    columns[2]?.push(row.device_type);
-    columns[3]?.push(row.masked_ip);
-    columns[4]?.push(row.masked_device_id);
-    columns[5]?.push(row.locale);
-    columns[6]?.push(row.app_version);
-    columns[7]?.push(row.create_date);
-  }
-  return columns;
+/** The rows as the statement takes them: one JSON array of value arrays (sql/insert-outcomes.ts). */
+function loginParam(rows: readonly { id: string; row: LoginRow }[]): string {
+  return JSON.stringify(
+    rows.map(({ id, row }) => [
+      id,
+      row.user_id,
+      row.device_type,
+      row.masked_ip,
+      row.masked_device_id,
+      row.locale,
+      row.app_version,
+      row.create_date,
+    ]),
+  );
 }
 
-function rejectParams(rejects: readonly { id: string; reject: RejectRecord }[]): unknown[] {
-  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-  for (const { id, reject } of rejects) {
-    columns[0]?.push(id);
-    columns[1]?.push(reject.reason);
-    columns[2]?.push(reject.receivedAt.toISOString());
-    columns[3]?.push(reject.sentAt === null ? null : reject.sentAt.toISOString());
-    columns[4]?.push(reject.receiveCount);
-    columns[5]?.push(reject.maskedBody === null ? null : JSON.stringify(reject.maskedBody));
-    columns[6]?.push(reject.bodyDigest);
-    columns[7]?.push(reject.bodyBytes);
-  }
-  return columns;
+function rejectParam(rejects: readonly { id: string; reject: RejectRecord }[]): string {
+  return JSON.stringify(
+    rejects.map(({ id, reject }) => [
+      id,
+      reject.reason,
+      reject.receivedAt.toISOString(),
+      reject.sentAt === null ? null : reject.sentAt.toISOString(),
+      reject.receiveCount,
+      reject.maskedBody,
+      reject.bodyDigest,
+      reject.bodyBytes,
+    ]),
+  );
 }
 
 /**
@@ -128,7 +129,7 @@ async function writeLocked(
     if (outcome.kind === "row") rows.push({ id, row: outcome.row });
     else rejects.push({ id, reject: outcome.reject });
   }
-  const params = [...loginParams(rows), ...rejectParams(rejects)];
+  const params = [loginParam(rows), rejectParam(rejects)];
   try {
     await client.query(statements.insertNew, params);
     const rejected = new Map<RejectReason, number>();

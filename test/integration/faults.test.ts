@@ -214,7 +214,7 @@ describe("fault injection", () => {
     const pipelineEvents = createPipelineEvents();
     const isolated: string[] = [];
     pipelineEvents.on("isolated", (reason) => isolated.push(reason));
-    // Fault injection: a validation gap lets a NUL through into one row; PostgreSQL refuses it (22021).
+    // Fault injection: a validation gap lets a NUL through into one row; PostgreSQL refuses it (22P05).
     const leaky = (message: Parameters<typeof transform>[0]) => {
       const outcome = transform(message);
       return outcome.kind === "row" && outcome.row.user_id === poisoned
@@ -232,12 +232,12 @@ describe("fault injection", () => {
     await pipeline.run();
     await sink.close();
     source.close();
-    assert.deepEqual(isolated, ["sink_refused:22021"]);
+    assert.deepEqual(isolated, ["sink_refused:22P05"]);
     const rows = await db.query<{ user_id: string }>("SELECT user_id FROM user_logins");
     assert.equal(rows.length, 9);
     assert.ok(!rows.some((r) => r.user_id.startsWith(poisoned)));
     const rejects = await db.query<{ reason: string }>("SELECT reason FROM user_logins_rejects");
-    assert.deepEqual(rejects, [{ reason: "sink_refused:22021" }]);
+    assert.deepEqual(rejects, [{ reason: "sink_refused:22P05" }]);
     assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
   });
 

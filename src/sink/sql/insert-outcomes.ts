@@ -1,16 +1,22 @@
 import type { Tables } from "./tables.ts";
 
 /**
- * Rows ($1..$8) and rejections ($9..$16) arrive as column arrays and unnest turns them back into rows, so a
- * batch of any size is one statement with a fixed parameter count, atomic on its own (no BEGIN/COMMIT round
- * trips). Message data is only ever bound as parameters, never spliced into SQL.
+ * Rows ($1) and rejections ($2) arrive as one JSON array each, an array of values per row, so a batch of any size
+ * is one statement with two parameters. JSON because the writer thread makes it with one native JSON.stringify,
+ * where node-postgres builds array literals element by element in JavaScript (the writer's largest cost after the
+ * transform; docs/benchmarks.md); PostgreSQL parses either at the same speed. Message data is only ever bound as
+ * parameters, never spliced into SQL.
  */
 const INPUT = `WITH logins AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::date[])
-    AS t(message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date)
+  SELECT e->>0 AS message_id, e->>1 AS user_id, e->>2 AS device_type, e->>3 AS masked_ip,
+         e->>4 AS masked_device_id, e->>5 AS locale, (e->>6)::int AS app_version, (e->>7)::date AS create_date
+  FROM json_array_elements($1::json) e
 ), rejects AS (
-  SELECT * FROM unnest($9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::int[], $14::jsonb[], $15::text[], $16::int[])
-    AS t(message_id, reason, received_at, sent_at, receive_count, masked_body, body_digest, body_bytes)
+  SELECT e->>0 AS message_id, e->>1 AS reason, (e->>2)::timestamptz AS received_at, (e->>3)::timestamptz AS sent_at,
+         (e->>4)::int AS receive_count,
+         CASE WHEN json_typeof(e->5) = 'null' THEN NULL ELSE (e->5)::jsonb END AS masked_body,
+         e->>6 AS body_digest, (e->>7)::int AS body_bytes
+  FROM json_array_elements($2::json) e
 )`;
 
 const LOGIN_COLUMNS = "user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date";
