@@ -77,8 +77,16 @@ export const RUN_OPTIONS = {
     type: "string",
     env: ["SECURELOG_CONCURRENCY"],
     valueName: "N",
-    defaultText: "8",
-    description: "Number of concurrent SQS pollers (each receives up to 10 messages at a time).",
+    defaultText: "adaptive, from 8",
+    description:
+      "Concurrent receives (each brings up to 10 messages). Given, the number is pinned; otherwise it adapts to the network between 1 and --max-concurrency.",
+  },
+  "max-concurrency": {
+    type: "string",
+    env: ["SECURELOG_MAX_CONCURRENCY"],
+    valueName: "N",
+    defaultText: "128",
+    description: "Most concurrent receives the adaptive number may reach (1-512).",
   },
   "wait-time": {
     type: "string",

@@ -66,7 +66,7 @@ export async function executeRun(
   if (config.mask.mode === "sha256") print(io.stderr, SHA256_WARNING);
 
   // One socket per poller, plus room for the heartbeat and queue-depth calls; the writer thread's deletes get as many.
-  const maxSockets = config.concurrency + 8;
+  const maxSockets = (config.pinnedConcurrency ? config.concurrency : config.maxConcurrency) + 8;
   const keys = config.mask.mode === "sha256" ? undefined : config.mask.keys.all;
   const onIdleError = (message: string) => logger.warn(`idle database connection failed: ${message}`);
   // Schema checks and /readyz; the rows go through the writer thread's own connections.
@@ -146,7 +146,9 @@ export async function executeRun(
         table: `${describeDatabase(config.databaseUrl)} ${tables.schema}.user_logins`,
         visible: queue.visibleMessages,
         visibilityTimeout: visibilityTimeoutSeconds,
-        pollers: config.concurrency,
+        pollers: config.pinnedConcurrency
+          ? config.concurrency
+          : `adaptive, ${config.concurrency} to start, at most ${config.maxConcurrency}`,
         mask:
           config.mask.mode === "sha256"
             ? "sha256 (unkeyed)"
@@ -182,7 +184,10 @@ export async function executeRun(
         events,
       },
       {
-        concurrency: config.concurrency,
+        concurrency: config.pinnedConcurrency
+          ? config.concurrency
+          : Math.min(config.concurrency, config.maxConcurrency),
+        ...(config.pinnedConcurrency ? {} : { maxConcurrency: config.maxConcurrency }),
         batchSize: config.batchSize,
         batchBytes: BATCH_BYTES,
         writers: tuning.writers,
@@ -209,6 +214,7 @@ export async function executeRun(
       ]);
       const registry = createMetrics(events, {
         inFlight: () => running.inFlight,
+        concurrency: () => running.concurrency,
         awaitingDelete: () => running.awaitingDelete,
         queueDepth,
       });

@@ -89,6 +89,9 @@ export function logPipelineEvents(events: PipelineEvents, logger: Logger): void 
       `could not delete committed messages (${reason}); they will be redelivered and skipped`,
     );
   });
+  events.on("concurrency", (target) => {
+    logger.debug({ target }, "concurrent receives adjusted");
+  });
   events.on("redelivered", (count) => {
     logger.debug({ count }, "messages delivered again while still held; using the newer receipt handle");
   });

@@ -4,6 +4,8 @@ import type { PipelineEvents } from "../pipeline/events.ts";
 export interface MetricsSources {
   /** Messages received and not yet deleted. */
   inFlight(): number;
+  /** Concurrent receives now (adaptive unless pinned). */
+  concurrency(): number;
   /** Committed, delete not yet done. */
   awaitingDelete(): number;
   /** Visible messages on the queue (GetQueueAttributes), or undefined when SQS cannot be asked. */
@@ -56,6 +58,14 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     registers: [registry],
     collect() {
       this.set(sources.inFlight());
+    },
+  });
+  new Gauge({
+    name: "securelog_poll_concurrency",
+    help: "Concurrent receives now: adapts to the network unless --concurrency pins it.",
+    registers: [registry],
+    collect() {
+      this.set(sources.concurrency());
     },
   });
   new Gauge({

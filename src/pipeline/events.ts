@@ -26,6 +26,8 @@ export interface PipelineEventMap {
   /** A row PostgreSQL refused was isolated by splitting its batch and stored as a rejection. */
   isolated: [reason: RejectReason, detail: "full" | "minimal"];
   pollerIdle: [];
+  /** The number of concurrent receives changed (concurrency.ts). */
+  concurrency: [target: number];
   /** The visibility heartbeat kept this many held messages hidden for another timeout. */
   extended: [count: number];
   extendFailed: [count: number, reason: string];

@@ -4,13 +4,16 @@ import type { MessageSource, SourceMessage } from "../source/message.ts";
 import { Acknowledger } from "./acknowledger.ts";
 import { backoffMs, Notifier, sleep } from "./backoff.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
+import { ConcurrencyController } from "./concurrency.ts";
 import type { PipelineEvents } from "./events.ts";
 import { VisibilityHeartbeat } from "./heartbeat.ts";
 import { HeldMessages } from "./held-messages.ts";
 
 export interface PipelineOptions {
-  /** Concurrent receive loops. */
+  /** Concurrent receives: where they start, or the pinned number when maxConcurrency is absent. */
   readonly concurrency: number;
+  /** Adapt the number of concurrent receives between 1 and this (concurrency.ts); absent: pinned. */
+  readonly maxConcurrency?: number;
   /** Most messages in one sink statement. */
   readonly batchSize: number;
   /** Most message body bytes in one sink statement (a batch always takes at least one message). */
@@ -35,6 +38,9 @@ export interface PipelineDeps {
   readonly writer: BatchWriter;
   readonly events: PipelineEvents;
 }
+
+/** How often the number of concurrent receives is reconsidered. */
+const ADAPT_EVERY_MS = 250;
 
 /** How long a draining poller waits after an empty receive while messages are in flight elsewhere. */
 const IDLE_DRAIN_POLL_MS = 250;
@@ -94,6 +100,10 @@ export class Pipeline {
   readonly #held: HeldMessages;
   readonly #heartbeat: VisibilityHeartbeat | undefined;
   readonly #acknowledger: Acknowledger;
+  readonly #concurrency: ConcurrencyController;
+  readonly #pollersChanged = new Notifier();
+  /** A drain found the queue empty: parked pollers may leave. */
+  #drained = false;
 
   constructor(deps: PipelineDeps, options: PipelineOptions) {
     this.#deps = deps;
@@ -105,6 +115,11 @@ export class Pipeline {
       source.extend !== undefined && visibilityMs > 0
         ? new VisibilityHeartbeat({ extend: source.extend.bind(source) }, this.#held, deps.events)
         : undefined;
+    this.#concurrency = new ConcurrencyController({
+      initial: options.concurrency,
+      max: options.maxConcurrency ?? options.concurrency,
+      pinned: options.maxConcurrency === undefined,
+    });
     this.#acknowledger = new Acknowledger(source, this.#held, deps.events, {
       maxRetryTimeMs: options.maxRetryTimeMs,
       abandon: this.#abandon.signal,
@@ -121,20 +136,40 @@ export class Pipeline {
     return this.#awaitingDelete;
   }
 
+  /** Concurrent receives now (concurrency.ts). */
+  get concurrency(): number {
+    return this.#concurrency.target;
+  }
+
   /** Resolves when drained (--until-empty) or stopped; rejects with the error that ended the run. */
   async run(): Promise<void> {
     this.#heartbeat?.start();
+    const adapting = setInterval(() => this.#adaptConcurrency(), ADAPT_EVERY_MS);
+    adapting.unref();
     try {
       const writers = Array.from({ length: this.#options.writers }, () => this.#writeLoop());
-      await Promise.all(Array.from({ length: this.#options.concurrency }, () => this.#pollLoop()));
+      const loops = this.#options.maxConcurrency ?? this.#options.concurrency;
+      await Promise.all(Array.from({ length: loops }, (_, i) => this.#pollLoop(i)));
       this.#pollersDone = true;
       this.#work.notify();
       await Promise.all(writers);
       while (this.#acks.size > 0) await Promise.all(this.#acks);
     } finally {
+      clearInterval(adapting);
       this.#heartbeat?.stop();
     }
     if (this.#fatal !== undefined) throw this.#fatal;
+  }
+
+  #adaptConcurrency(): void {
+    const before = this.#concurrency.target;
+    const saturated =
+      this.#inFlight >= this.#options.maxInFlight * 0.9 ||
+      this.#inFlightBytes >= this.#options.maxInFlightBytes * 0.9;
+    const after = this.#concurrency.adjust(ADAPT_EVERY_MS / 1000, saturated);
+    if (after === before) return;
+    this.#pollersChanged.notify();
+    this.#deps.events.emit("concurrency", after);
   }
 
   /** Graceful: stop receiving, commit and delete what is already received. */
@@ -157,11 +192,17 @@ export class Pipeline {
     this.#capacity.notify();
   }
 
-  async #pollLoop(): Promise<void> {
+  async #pollLoop(index: number): Promise<void> {
     const signal = this.#stopPolling.signal;
     let attempt = 0;
     let failingSince: number | undefined;
     while (!signal.aborted) {
+      // Pollers beyond the current target wait to be needed (or for the drain to end).
+      if (index >= this.#concurrency.target) {
+        if (this.#drained) break;
+        await this.#pollersChanged.wait(signal);
+        continue;
+      }
       // Large messages are received fewer at a time: one response, its text and its parsed form are all in
       // memory at once, three copies of up to ten 1 MiB bodies per poller.
       const count = Math.max(
@@ -177,6 +218,7 @@ export class Pipeline {
       this.#reservedBytes += reservation;
       try {
         messages = await this.#deps.source.receive(signal, count);
+        this.#concurrency.record({ asked: count, got: messages.length });
       } catch (thrown) {
         if (signal.aborted) break;
         const error = coerceError(thrown);
@@ -198,7 +240,11 @@ export class Pipeline {
       failingSince = undefined;
       if (messages.length === 0) {
         this.#deps.events.emit("pollerIdle");
-        if (this.#options.untilEmpty && (await this.#drained())) break;
+        if (this.#options.untilEmpty && (await this.#isDrained())) {
+          this.#drained = true;
+          this.#pollersChanged.notify();
+          break;
+        }
         // A drain short-polls (so that an empty queue ends it at once); when messages are still in flight
         // elsewhere, wait a little before asking again instead of spinning on empty receives.
         if (this.#options.untilEmpty) await sleep(IDLE_DRAIN_POLL_MS, signal);
@@ -236,7 +282,7 @@ export class Pipeline {
    * died and whose messages come back after their visibility timeout). Drained means nothing is left on the
    * queue but what this pipeline itself still holds.
    */
-  async #drained(): Promise<boolean> {
+  async #isDrained(): Promise<boolean> {
     const { source } = this.#deps;
     if (source.pending === undefined) return true;
     try {

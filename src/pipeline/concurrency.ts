@@ -1,0 +1,74 @@
+/**
+ * How many receives run at once. One poller brings at most ten messages per round trip, so the number needed
+ * depends on the network: on loopback eight saturate SecureLog, 20 ms away it takes dozens. Nobody should have to
+ * know that, so the number adapts (AIMD with a slow start): it grows while receives come back full and the rate
+ * rises, backs off when more pollers made it slower, halves when receives come back short (the queue is draining
+ * or idle: fewer pollers, fewer empty receives to pay for), and holds while held messages are at their bound
+ * (more receives would only wait).
+ */
+export interface ConcurrencyOptions {
+  /** Where it starts. */
+  readonly initial: number;
+  /** Never more than this (--max-concurrency); never fewer than one. */
+  readonly max: number;
+  /** A pinned number (--concurrency): never changes. */
+  readonly pinned: boolean;
+}
+
+export interface ReceiveSample {
+  /** Messages asked for and received. */
+  readonly asked: number;
+  readonly got: number;
+}
+
+/** Decides the number from what the last window of receives brought. Pure: the caller owns the clock. */
+export class ConcurrencyController {
+  #target: number;
+  readonly #options: ConcurrencyOptions;
+  #receives = 0;
+  #full = 0;
+  #messages = 0;
+  #lastRate = 0;
+
+  constructor(options: ConcurrencyOptions) {
+    this.#options = options;
+    this.#target = Math.min(Math.max(1, options.initial), options.max);
+  }
+
+  get target(): number {
+    return this.#target;
+  }
+
+  record(sample: ReceiveSample): void {
+    this.#receives++;
+    this.#messages += sample.got;
+    if (sample.got >= sample.asked) this.#full++;
+  }
+
+  /**
+   * Ends a window of `seconds`; `saturated` when held messages are at their bound. Returns the new target.
+   * Full receives with a rising rate: double (a slow start, as TCP's: dozens of pollers in a second); full but
+   * the rate no longer rises: probe one more. Mostly short receives: halve. Too few receives to judge: hold.
+   */
+  adjust(seconds: number, saturated: boolean): number {
+    const receives = this.#receives;
+    const fullShare = receives === 0 ? 0 : this.#full / receives;
+    const rate = this.#messages / seconds;
+    this.#receives = 0;
+    this.#full = 0;
+    this.#messages = 0;
+    if (this.#options.pinned || receives < Math.min(this.#target, 4)) return this.#target;
+    const { max } = this.#options;
+    if (fullShare < 0.5) this.#target = Math.max(1, Math.floor(this.#target / 2));
+    else if (saturated) {
+      // Pollers wait for room already; more of them would only wait too.
+    } else if (fullShare >= 0.9 && rate > this.#lastRate * 1.05)
+      this.#target = Math.min(max, this.#target * 2);
+    else if (fullShare >= 0.9 && rate < this.#lastRate * 0.9)
+      // More pollers made it slower (they compete for the CPU): back off.
+      this.#target = Math.max(1, Math.floor(this.#target * 0.75));
+    else if (fullShare >= 0.9) this.#target = Math.min(max, this.#target + 1);
+    this.#lastRate = rate;
+    return this.#target;
+  }
+}
