@@ -125,6 +125,8 @@ export interface SqsWireOptions {
   readonly timeoutMs: number;
   /** For tests: the signer's clock. */
   readonly now?: () => Date;
+  /** For tests: a credential provider instead of the SDK's chain (it is given `{ forceRefresh }`). */
+  readonly credentials?: (options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>;
 }
 
 export interface WireRequest {
@@ -140,6 +142,7 @@ export class SqsWire {
   readonly #credentials: AwsCredentialIdentityProvider &
     ((options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>);
   readonly #options: SqsWireOptions;
+  #refresh = false;
 
   constructor(config: SqsConfig, options: SqsWireOptions) {
     this.#options = options;
@@ -153,18 +156,25 @@ export class SqsWire {
       keepAliveTimeout: 30_000,
     });
     const configured = config.credentials;
-    this.#credentials = configured === undefined ? fromNodeProviderChain() : async () => ({ ...configured });
+    this.#credentials =
+      options.credentials ??
+      (configured === undefined ? fromNodeProviderChain() : async () => ({ ...configured }));
     this.#signer = new SignatureV4({
       service: "sqs",
       region: config.region,
-      credentials: () => this.#credentials(),
+      // After SQS said the token expired, the next signature asks the chain for fresh credentials.
+      credentials: () => {
+        const force = this.#refresh;
+        this.#refresh = false;
+        return this.#credentials(force ? { forceRefresh: true } : undefined);
+      },
       sha256: NodeSha256,
       uriEscapePath: true,
     });
   }
 
   /** The signed request for an action, exactly as it would be sent (for the signing test and the benchmark). */
-  async signed(action: string, input: unknown, forceRefresh = false): Promise<WireRequest> {
+  async signed(action: string, input: unknown): Promise<WireRequest> {
     const body = JSON.stringify(input);
     const request = {
       method: "POST",
@@ -181,7 +191,6 @@ export class SqsWire {
       } as Record<string, string>,
       body,
     };
-    if (forceRefresh) await this.#credentials({ forceRefresh: true });
     const signed = await this.#signer.sign(request, { signingDate: this.#options.now?.() ?? new Date() });
     return { target: action, body, headers: signed.headers as Record<string, string> };
   }
@@ -191,11 +200,12 @@ export class SqsWire {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.#send(await this.signed(action, input, refreshed && attempt > 1), signal)) as T;
+        return (await this.#send(await this.signed(action, input), signal)) as T;
       } catch (error) {
         if (signal?.aborted === true) throw error;
         if (error instanceof SqsCallError && EXPIRED_TYPES.has(error.name) && !refreshed) {
           refreshed = true;
+          this.#refresh = true;
           continue;
         }
         if (attempt >= ATTEMPTS || !retryable(error)) throw error;

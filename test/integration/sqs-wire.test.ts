@@ -1,0 +1,300 @@
+/**
+ * The lean SQS data plane against the AWS SDK: the same signatures, the same outcomes on the same queue contents,
+ * and the same classification of the failures that matter (throttling, expired credentials, 403, missing queue).
+ */
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { classifySourceError } from "../../src/source/sqs-errors.ts";
+import { toSourceMessage } from "../../src/source/sqs-source.ts";
+import { SqsWire } from "../../src/source/sqs-wire.ts";
+import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
+
+const CREDENTIALS = {
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+};
+const DATE = new Date("2026-11-25T12:34:56Z");
+
+describe("the lean SQS wire", () => {
+  let sqs: TestSqs;
+  before(async () => {
+    sqs = await startTestSqs();
+  });
+  after(async () => {
+    await sqs.stop();
+  });
+
+  it("signs a request exactly as the SDK's signer does, for the same request, clock and credentials", async () => {
+    const config = {
+      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/q",
+      endpoint: undefined,
+      region: "eu-west-1",
+      credentials: CREDENTIALS,
+    };
+    const wire = new SqsWire(config, { maxSockets: 1, timeoutMs: 1000, now: () => DATE });
+    const input = { QueueUrl: config.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 };
+    const lean = await wire.signed("ReceiveMessage", input);
+    // The SDK's own signer and hash, as the SDK's client configures them.
+    const sdkClient = new SQSClient({ region: "eu-west-1", credentials: CREDENTIALS });
+    const sdkSigner = new SignatureV4({
+      service: "sqs",
+      region: "eu-west-1",
+      credentials: CREDENTIALS,
+      sha256: sdkClient.config.sha256,
+      uriEscapePath: true,
+    });
+    const { authorization: _a, "x-amz-date": _d, ...unsigned } = lean.headers;
+    const bySdk = await sdkSigner.sign(
+      {
+        method: "POST",
+        protocol: "https:",
+        hostname: "sqs.eu-west-1.amazonaws.com",
+        path: "/",
+        query: {},
+        headers: unsigned,
+        body: lean.body,
+      },
+      { signingDate: DATE },
+    );
+    assert.equal(lean.headers.authorization, bySdk.headers.authorization);
+    assert.match(
+      lean.headers.authorization ?? "",
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261125\/eu-west-1\/sqs\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target;x-amzn-query-mode, Signature=[0-9a-f]{64}$/,
+    );
+
+    // And it is the request the SDK itself sends: same target, content type, host, path and body.
+    let captured:
+      | { headers: Record<string, string>; body: string; path: string; hostname: string }
+      | undefined;
+    const capturing = new SQSClient({
+      region: "eu-west-1",
+      credentials: CREDENTIALS,
+      requestHandler: {
+        handle: async (request: {
+          headers: Record<string, string>;
+          body: string;
+          path: string;
+          hostname: string;
+        }) => {
+          captured = request;
+          return { response: { statusCode: 200, headers: {}, body: Readable.from(["{}"]) } };
+        },
+      } as never,
+    });
+    await capturing.send(new ReceiveMessageCommand(input));
+    assert.ok(captured !== undefined);
+    assert.equal(captured.hostname, "sqs.eu-west-1.amazonaws.com");
+    assert.equal(captured.path, "/");
+    for (const header of ["content-type", "x-amz-target", "x-amzn-query-mode"]) {
+      assert.equal(lean.headers[header], captured.headers[header], header);
+    }
+    assert.deepEqual(JSON.parse(lean.body), JSON.parse(captured.body));
+    wire.close();
+    sdkClient.destroy();
+    capturing.destroy();
+  });
+
+  it("gives the same outcome as the SDK for the same queue contents: bodies, attributes, deletes, a missing queue", async () => {
+    // (No astral characters: fauxqs refuses them in a body, though SQS accepts them.)
+    const bodies = ["plain", '{"ip":"1.2.3.4"}', "ünïcödé", "x".repeat(200_000), "\t\n\r"];
+    const queues = await Promise.all(["diff-sdk", "diff-lean"].map((name) => sqs.createQueue(name)));
+    for (const queueUrl of queues) {
+      await sqs.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: bodies.map((body, i) => ({
+            Id: String(i),
+            MessageBody: body,
+            MessageAttributes: { SecureLogOriginalId: { DataType: "String", StringValue: `orig-${i}` } },
+          })),
+        }),
+      );
+    }
+    const params = (queueUrl: string) => ({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"] as (
+        | "SentTimestamp"
+        | "ApproximateReceiveCount"
+      )[],
+      MessageAttributeNames: ["SecureLogOriginalId"],
+    });
+    const [sdkQueue = "", leanQueue = ""] = queues;
+    // A receive may bring fewer than are there (fauxqs caps a response's size, as SQS does): receive until all came.
+    const all = async (receive: () => Promise<Message[]>) => {
+      const got: Message[] = [];
+      for (let i = 0; i < 10 && got.length < bodies.length; i++) got.push(...(await receive()));
+      return got;
+    };
+    const viaSdk = await all(
+      async () => (await sqs.client.send(new ReceiveMessageCommand(params(sdkQueue)))).Messages ?? [],
+    );
+    const wire = new SqsWire(
+      {
+        queueUrl: leanQueue,
+        endpoint: sqs.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "t", secretAccessKey: "t" },
+      },
+      { maxSockets: 2, timeoutMs: 5000 },
+    );
+    const viaLean = await all(
+      async () =>
+        (await wire.call<{ Messages?: Message[] }>("ReceiveMessage", params(leanQueue))).Messages ?? [],
+    );
+    const shape = (messages: Message[]) =>
+      messages
+        .map((m) => {
+          const converted = toSourceMessage(m, DATE, (a) => a);
+          return {
+            body: converted?.body,
+            id: converted?.id,
+            receiveCount: converted?.receiveCount,
+            sent: typeof converted?.sentTimestampMs,
+            md5: m.MD5OfBody,
+          };
+        })
+        .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    assert.deepEqual(shape(viaLean), shape(viaSdk));
+    assert.equal(viaLean.length, bodies.length);
+
+    const sdkDeleted = await sqs.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: sdkQueue,
+        Entries: viaSdk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+    const leanDeleted = await wire.call<{ Successful?: unknown[]; Failed?: unknown[] }>(
+      "DeleteMessageBatch",
+      {
+        QueueUrl: leanQueue,
+        Entries: viaLean.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      },
+    );
+    assert.equal(leanDeleted.Successful?.length, sdkDeleted.Successful?.length);
+    assert.deepEqual(await sqs.depth(leanQueue), await sqs.depth(sdkQueue));
+
+    const missing = `${sqs.endpoint}/000000000000/no-such-queue`;
+    const sdkError = await sqs.client
+      .send(new ReceiveMessageCommand(params(missing)))
+      .catch((e: unknown) => e);
+    const leanError = await wire.call("ReceiveMessage", params(missing)).catch((e: unknown) => e);
+    assert.equal(classifySourceError(leanError), "queue_missing");
+    assert.equal(classifySourceError(leanError), classifySourceError(sdkError));
+    wire.close();
+  });
+});
+
+/** An SQS stand-in that answers each call with the next scripted response, recording what it was sent. */
+async function scripted(responses: { status: number; body: object; headers?: Record<string, string> }[]) {
+  const seen: { authorization: string; target: string }[] = [];
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      seen.push({
+        authorization: String(request.headers.authorization),
+        target: String(request.headers["x-amz-target"]),
+      });
+      const next = responses.shift() ?? { status: 200, body: {} };
+      response.writeHead(next.status, { "content-type": "application/x-amz-json-1.0", ...next.headers });
+      response.end(JSON.stringify(next.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { endpoint, seen, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+describe("the lean SQS wire under failures", () => {
+  const wireFor = (
+    endpoint: string,
+    credentials?: () => Promise<{ accessKeyId: string; secretAccessKey: string }>,
+  ) =>
+    new SqsWire(
+      {
+        queueUrl: `${endpoint}/1/q`,
+        endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "a", secretAccessKey: "s" },
+      },
+      { maxSockets: 2, timeoutMs: 5000, ...(credentials === undefined ? {} : { credentials }) },
+    );
+
+  it("retries throttling and 5xx with backoff, and succeeds", async () => {
+    const server = await scripted([
+      { status: 400, body: { __type: "com.amazonaws.sqs#ThrottlingException", message: "slow down" } },
+      { status: 503, body: { __type: "com.amazonaws.sqs#ServiceUnavailable" } },
+      { status: 200, body: { Messages: [] } },
+    ]);
+    const wire = wireFor(server.endpoint);
+    assert.deepEqual(await wire.call("ReceiveMessage", {}), { Messages: [] });
+    assert.equal(server.seen.length, 3);
+    wire.close();
+    await server.close();
+  });
+
+  it("refreshes expired credentials once and signs the retry with the new ones", async () => {
+    const server = await scripted([
+      {
+        status: 400,
+        body: {
+          __type: "com.amazonaws.sqs#ExpiredToken",
+          message: "The security token included in the request is expired",
+        },
+      },
+      { status: 200, body: {} },
+    ]);
+    let calls = 0;
+    const refreshed: boolean[] = [];
+    const wire = wireFor(server.endpoint, async (options?: { forceRefresh?: boolean }) => {
+      refreshed.push(options?.forceRefresh === true);
+      calls++;
+      return { accessKeyId: options?.forceRefresh === true ? "NEWKEY" : "OLDKEY", secretAccessKey: "s" };
+    });
+    await wire.call("DeleteMessageBatch", {});
+    assert.match(server.seen[0]?.authorization ?? "", /Credential=OLDKEY\//);
+    assert.match(server.seen[1]?.authorization ?? "", /Credential=NEWKEY\//);
+    assert.ok(refreshed.includes(true), "a forced refresh was asked for");
+    assert.ok(calls >= 2);
+    wire.close();
+    await server.close();
+  });
+
+  it("does not retry a 403, and classifies it as refused credentials; a missing queue as missing", async () => {
+    const server = await scripted([
+      {
+        status: 403,
+        body: { __type: "com.amazon.coral.service#AccessDeniedException", message: "not authorized" },
+        headers: { "x-amzn-query-error": "AccessDenied;Sender" },
+      },
+      {
+        status: 400,
+        body: {
+          __type: "com.amazonaws.sqs#QueueDoesNotExist",
+          message: "The specified queue does not exist.",
+        },
+        headers: { "x-amzn-query-error": "AWS.SimpleQueueService.NonExistentQueue;Sender" },
+      },
+    ]);
+    const wire = wireFor(server.endpoint);
+    const denied = await wire.call("ReceiveMessage", {}).catch((e: unknown) => e);
+    assert.equal(server.seen.length, 1, "a 403 is not retried");
+    assert.equal(classifySourceError(denied), "access");
+    const missing = await wire.call("ReceiveMessage", {}).catch((e: unknown) => e);
+    assert.equal(classifySourceError(missing), "queue_missing");
+    wire.close();
+    await server.close();
+  });
+});
