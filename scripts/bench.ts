@@ -24,13 +24,17 @@ import { startLatencyProxy } from "./bench/latency-proxy.ts";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const NAIVE_N = Number(process.env.BENCH_NAIVE ?? 5_000);
-const LATENCY_N = Number(process.env.BENCH_LATENCY_MESSAGES ?? 20_000);
+const LATENCY_N = Number(process.env.BENCH_LATENCY_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const BASELINE = process.env.BENCH_BASELINE;
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const script = (name: string) => fileURLToPath(new URL(`./bench/${name}`, import.meta.url));
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
 
 interface Timed {
   readonly wall: number;

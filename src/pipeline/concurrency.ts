@@ -2,9 +2,10 @@
  * How many receives run at once. One poller brings at most ten messages per round trip, so the number needed
  * depends on the network: on loopback eight saturate SecureLog, 20 ms away it takes dozens. Nobody should have to
  * know that, so the number adapts (AIMD with a slow start): it grows while receives come back full and the rate
- * rises, backs off when more pollers made it slower, halves when receives come back short (the queue is draining
- * or idle: fewer pollers, fewer empty receives to pay for), and holds while held messages are at their bound
- * (more receives would only wait).
+ * rises, halves when receives come back short (the queue is draining or idle: fewer pollers, fewer empty receives
+ * to pay for), and holds while held messages are at their bound (more receives would only wait). A rate that
+ * drops in one window is not taken as a reason to shrink: at 20 ms a window holds a dozen round trips, and
+ * backing off on that noise kept the number oscillating below what the link needed.
  */
 export interface ConcurrencyOptions {
   /** Where it starts. */
@@ -64,9 +65,6 @@ export class ConcurrencyController {
       // Pollers wait for room already; more of them would only wait too.
     } else if (fullShare >= 0.9 && rate > this.#lastRate * 1.05)
       this.#target = Math.min(max, this.#target * 2);
-    else if (fullShare >= 0.9 && rate < this.#lastRate * 0.9)
-      // More pollers made it slower (they compete for the CPU): back off.
-      this.#target = Math.max(1, Math.floor(this.#target * 0.75));
     else if (fullShare >= 0.9) this.#target = Math.min(max, this.#target + 1);
     this.#lastRate = rate;
     return this.#target;

@@ -175,8 +175,18 @@ export class Pipeline {
   /** Graceful: stop receiving, commit and delete what is already received. */
   stop(): void {
     this.#stopPolling.abort();
+    this.#wakeAll();
+  }
+
+  /**
+   * Wakes every waiting loop, which then sees that polling stopped. Waits take no abort signal: stop() and a
+   * failure wake them here instead (an abort listener added and removed on every wait cost about 2% of the
+   * receiving thread).
+   */
+  #wakeAll(): void {
     this.#work.notify();
     this.#capacity.notify();
+    this.#pollersChanged.notify();
   }
 
   /** Forced: also give up on batches still waiting for the database; they stay on the queue. */
@@ -188,8 +198,7 @@ export class Pipeline {
     this.#fatal ??= error;
     this.#stopPolling.abort();
     this.#abandon.abort();
-    this.#work.notify();
-    this.#capacity.notify();
+    this.#wakeAll();
   }
 
   async #pollLoop(index: number): Promise<void> {
@@ -200,7 +209,7 @@ export class Pipeline {
       // Pollers beyond the current target wait to be needed (or for the drain to end).
       if (index >= this.#concurrency.target) {
         if (this.#drained) break;
-        await this.#pollersChanged.wait(signal);
+        await this.#pollersChanged.wait();
         continue;
       }
       // Large messages are received fewer at a time: one response, its text and its parsed form are all in
@@ -211,7 +220,7 @@ export class Pipeline {
       );
       const reservation = count * this.#typicalBodyLength;
       if (!this.#roomToReceive(reservation)) {
-        await this.#capacity.wait(signal);
+        await this.#capacity.wait();
         continue;
       }
       let messages: readonly SourceMessage[];
