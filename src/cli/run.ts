@@ -212,16 +212,18 @@ export async function executeRun(
         import("../ops/metrics.ts"),
         import("../ops/health-server.ts"),
       ]);
+      const checks = [
+        { name: "sqs", check: () => source.inspect().then(() => undefined) },
+        { name: "postgres", check: () => sink.ping() },
+      ];
       const registry = createMetrics(events, {
         inFlight: () => running.inFlight,
         concurrency: () => running.concurrency,
         awaitingDelete: () => running.awaitingDelete,
         queueDepth,
+        checks,
       });
-      health = await startHealthServer(config.metricsHost, config.metricsPort, registry, [
-        { name: "sqs", check: () => source.inspect().then(() => undefined) },
-        { name: "postgres", check: () => sink.ping() },
-      ]);
+      health = await startHealthServer(config.metricsHost, config.metricsPort, registry, checks);
       logger.info({ port: health.port, host: config.metricsHost }, "metrics");
     }
     started = true;

@@ -1,27 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-
-export interface ReadinessCheck {
-  readonly name: string;
-  /** Resolves when the dependency answers; rejects (or times out) when it does not. */
-  check(): Promise<void>;
-}
+import { type ReadinessCheck, settle } from "./readiness.ts";
 
 export interface HealthServer {
   readonly port: number;
   close(): Promise<void>;
-}
-
-const CHECK_TIMEOUT_MS = 2000;
-
-function withTimeout(promise: Promise<void>): Promise<void> {
-  return Promise.race([
-    promise,
-    new Promise<void>((_, reject) =>
-      setTimeout(() => reject(new Error("timeout")), CHECK_TIMEOUT_MS).unref(),
-    ),
-  ]);
 }
 
 /**
@@ -44,18 +28,12 @@ export async function startHealthServer(
     } else if (path === "/healthz") {
       response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     } else if (path === "/readyz") {
-      void Promise.all(
-        checks.map((c) =>
-          withTimeout(c.check()).then(
-            () => [c.name, "ok"] as const,
-            () => [c.name, "unreachable"] as const,
-          ),
-        ),
-      ).then((results) => {
-        const ready = results.every(([, state]) => state === "ok");
+      void settle(checks).then((results) => {
+        const ready = results.every(([, ok]) => ok);
+        const body = Object.fromEntries(results.map(([name, ok]) => [name, ok ? "ok" : "unreachable"]));
         response
           .writeHead(ready ? 200 : 503, { "content-type": "application/json" })
-          .end(`${JSON.stringify(Object.fromEntries(results))}\n`);
+          .end(`${JSON.stringify(body)}\n`);
       });
     } else {
       response.writeHead(404).end("not found: try /metrics, /healthz or /readyz\n");

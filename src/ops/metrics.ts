@@ -1,5 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { PipelineEvents } from "../pipeline/events.ts";
+import { VERSION } from "../version.ts";
+import { type ReadinessCheck, settle } from "./readiness.ts";
 
 export interface MetricsSources {
   /** Messages received and not yet deleted. */
@@ -10,14 +12,24 @@ export interface MetricsSources {
   awaitingDelete(): number;
   /** Visible messages on the queue (GetQueueAttributes), or undefined when SQS cannot be asked. */
   queueDepth(): Promise<number | undefined>;
+  /** The same checks as /readyz, asked at scrape time for securelog_up. */
+  checks: readonly ReadinessCheck[];
 }
 
 /**
  * Prometheus metrics, fed by pipeline events. Labels are reason codes and fixed names only: never a message
- * value, so no metric can carry personal data.
+ * value, so no metric can carry personal data. Rates are left to PromQL over the counters; what alerts need
+ * when nothing happens (a stalled consumer) is a timestamp, so that `time() - x` grows while the process is stuck.
  */
 export function createMetrics(events: PipelineEvents, sources: MetricsSources): Registry {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: "securelog_build_info",
+    help: "Always 1; the labels say which SecureLog and which Node run.",
+    labelNames: ["version", "node_version"],
+    registers: [registry],
+  }).set({ version: VERSION, node_version: process.versions.node }, 1);
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     new Counter({ name: `securelog_${name}`, help, labelNames, registers: [registry] });
   const received = counter("received_total", "Messages received from SQS (redeliveries included).");
@@ -32,6 +44,8 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     "Committed messages whose delete failed after retries.",
   );
   const retries = counter("retries_total", "Retried failures, by target.", ["target"]);
+  // Both series exist from the start, so rate() and increase() see the first retry.
+  for (const target of ["postgres", "sqs"]) retries.inc({ target }, 0);
   const redelivered = counter(
     "redelivered_total",
     "Deliveries of messages already held by this process (visibility ran out while they waited); not processed twice.",
@@ -42,15 +56,37 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const rowsPerSecond = new Gauge({
-    name: "securelog_sink_rows_per_second",
-    help: "Rows plus rejections committed per second, over the last 10 s.",
+  const lastReceive = new Gauge({
+    name: "securelog_last_receive_timestamp_seconds",
+    help: "Unix time of the last receive SQS answered, empty or not (a long poll answers within 20 s); the start time until the first.",
     registers: [registry],
   });
-  const oldestAge = new Gauge({
-    name: "securelog_oldest_message_age_seconds",
-    help: "Age (since SentTimestamp) of the oldest message in the latest receive.",
+  const lastCommit = new Gauge({
+    name: "securelog_last_commit_timestamp_seconds",
+    help: "Unix time of the last committed batch of rows and rejections; the start time until the first.",
     registers: [registry],
+  });
+  // Set to the start so that a process that never manages a receive or a commit still ages into the alert.
+  lastReceive.set(Date.now() / 1000);
+  lastCommit.set(Date.now() / 1000);
+  let newestCommittedSentMs: number | undefined;
+  new Gauge({
+    name: "securelog_freshness_seconds",
+    help: "Now minus the SentTimestamp of the newest committed message: how far the table lags the producers.",
+    registers: [registry],
+    collect() {
+      if (newestCommittedSentMs !== undefined)
+        this.set(Math.max(0, (Date.now() - newestCommittedSentMs) / 1000));
+    },
+  });
+  new Gauge({
+    name: "securelog_up",
+    help: "1 when the dependency answers now (the /readyz checks), 0 when it does not.",
+    labelNames: ["dependency"],
+    registers: [registry],
+    async collect() {
+      for (const [name, ok] of await settle(sources.checks)) this.set({ dependency: name }, ok ? 1 : 0);
+    },
   });
   new Gauge({
     name: "securelog_in_flight_messages",
@@ -86,24 +122,16 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     },
   });
 
-  const window: { at: number; n: number }[] = [];
   events.on("received", (n) => received.inc(n));
-  events.on("receivedBatch", (oldestSentMs) => {
-    if (oldestSentMs !== undefined) oldestAge.set(Math.max(0, (Date.now() - oldestSentMs) / 1000));
-  });
+  events.on("polled", () => lastReceive.set(Date.now() / 1000));
   events.on("committed", (batch) => {
     loaded.inc(batch.loaded);
     duplicates.inc(batch.duplicates);
-    let committed = batch.loaded;
-    for (const [reason, n] of batch.rejected) {
-      rejected.inc({ reason }, n);
-      committed += n;
-    }
+    for (const [reason, n] of batch.rejected) rejected.inc({ reason }, n);
     batchSeconds.observe(batch.durationMs / 1000);
-    const now = Date.now();
-    window.push({ at: now, n: committed });
-    while (window.length > 0 && (window[0]?.at ?? now) < now - 10_000) window.shift();
-    rowsPerSecond.set(window.reduce((sum, entry) => sum + entry.n, 0) / 10);
+    lastCommit.set(Date.now() / 1000);
+    if (batch.newestSentMs !== undefined && batch.newestSentMs > (newestCommittedSentMs ?? 0))
+      newestCommittedSentMs = batch.newestSentMs;
   });
   events.on("deleted", (n) => deleted.inc(n));
   events.on("redelivered", (n) => redelivered.inc(n));

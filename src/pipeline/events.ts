@@ -9,14 +9,16 @@ export interface PipelineEventMap {
   received: [count: number];
   /** Deliveries of messages this process already held (their visibility ran out while they waited): not processed again. */
   redelivered: [count: number];
-  /** After each non-empty receive: the oldest SentTimestamp in it (ms), for the message-age gauge. */
-  receivedBatch: [oldestSentMs: number | undefined];
+  /** After every receive SQS answered, empty or not: the consumer is alive (the last-receive timestamp metric). */
+  polled: [count: number];
   committed: [
     batch: {
       loaded: number;
       rejected: ReadonlyMap<RejectReason, number>;
       duplicates: number;
       durationMs: number;
+      /** The newest SentTimestamp in the batch (ms), for the freshness metric; undefined when none was given. */
+      newestSentMs: number | undefined;
     },
   ];
   deleted: [count: number];
@@ -25,7 +27,6 @@ export interface PipelineEventMap {
   sourceRetry: [retry: { attempt: number; delayMs: number; error: string }];
   /** A row PostgreSQL refused was isolated by splitting its batch and stored as a rejection. */
   isolated: [reason: RejectReason, detail: "full" | "minimal"];
-  pollerIdle: [];
   /** The number of concurrent receives changed (concurrency.ts). */
   concurrency: [target: number];
   /** The visibility heartbeat kept this many held messages hidden for another timeout. */

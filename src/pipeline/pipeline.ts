@@ -59,12 +59,12 @@ function bodyLength(messages: readonly SourceMessage[]): number {
   return length;
 }
 
-function oldestSent(messages: readonly SourceMessage[]): number | undefined {
-  let oldest: number | undefined;
+function newestSent(messages: readonly SourceMessage[]): number | undefined {
+  let newest: number | undefined;
   for (const m of messages)
-    if (m.sentTimestampMs !== undefined && (oldest === undefined || m.sentTimestampMs < oldest))
-      oldest = m.sentTimestampMs;
-  return oldest;
+    if (m.sentTimestampMs !== undefined && (newest === undefined || m.sentTimestampMs > newest))
+      newest = m.sentTimestampMs;
+  return newest;
 }
 
 /**
@@ -247,8 +247,8 @@ export class Pipeline {
       }
       attempt = 0;
       failingSince = undefined;
+      this.#deps.events.emit("polled", messages.length);
       if (messages.length === 0) {
-        this.#deps.events.emit("pollerIdle");
         if (this.#options.untilEmpty && (await this.#isDrained())) {
           this.#drained = true;
           this.#pollersChanged.notify();
@@ -268,7 +268,6 @@ export class Pipeline {
       this.#inFlight += fresh.length;
       this.#inFlightBytes += length;
       this.#deps.events.emit("received", fresh.length);
-      this.#deps.events.emit("receivedBatch", oldestSent(fresh));
       for (const message of fresh) this.#buffer.push(message);
       this.#work.notify();
     }
@@ -338,7 +337,11 @@ export class Pipeline {
       const started = performance.now();
       try {
         const result = await this.#deps.writer.write(batch, rejectAs);
-        this.#deps.events.emit("committed", { ...result, durationMs: performance.now() - started });
+        this.#deps.events.emit("committed", {
+          ...result,
+          durationMs: performance.now() - started,
+          newestSentMs: newestSent(batch),
+        });
         // Said only once stored: the rejection itself may still be refused and fall back to a minimal one.
         if (rejectAs !== undefined) this.#deps.events.emit("isolated", rejectAs.reason, rejectAs.detail);
         return true;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
@@ -30,6 +31,7 @@ describe("metrics and health endpoints", () => {
         queueUrl,
         events.map((e) => e.body),
       );
+      const startedAt = Date.now() / 1000;
       const cli = startCli(
         ["run", "--queue-url", queueUrl, "--database-url", proxy.url, "--wait-time", "1"],
         {
@@ -56,6 +58,9 @@ describe("metrics and health endpoints", () => {
       const down = await get("/readyz");
       assert.equal(down.status, 503);
       assert.deepEqual(JSON.parse(down.text), { sqs: "ok", postgres: "unreachable" });
+      const cutScrape = parseMetrics((await get("/metrics")).text);
+      assert.equal(cutScrape.get('securelog_up{dependency="postgres"}'), 0);
+      assert.equal(cutScrape.get('securelog_up{dependency="sqs"}'), 1);
       await proxy.restore();
       await until(async () => (await get("/readyz")).status === 200, "ready again");
 
@@ -75,6 +80,23 @@ describe("metrics and health endpoints", () => {
       assert.equal(scraped.get("securelog_in_flight_messages"), 0);
       assert.equal(scraped.get("securelog_queue_depth_messages"), 0);
       assert.ok((scraped.get("securelog_batch_duration_seconds_count") ?? 0) > 0);
+      // Timestamps for alerts on a stalled consumer (time() - x), freshness, dependencies, build and process.
+      const now = Date.now() / 1000;
+      for (const name of ["last_receive", "last_commit"]) {
+        const at = scraped.get(`securelog_${name}_timestamp_seconds`) ?? 0;
+        assert.ok(at >= startedAt && at <= now, `${name}: ${at} not in [${startedAt}, ${now}]`);
+      }
+      const freshness = scraped.get("securelog_freshness_seconds") ?? -1;
+      assert.ok(freshness >= 0 && freshness < now - startedAt + 5, `freshness ${freshness}`);
+      assert.equal(scraped.get('securelog_up{dependency="postgres"}'), 1);
+      assert.equal(scraped.get('securelog_retries_total{target="sqs"}'), 0);
+      const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+      assert.equal(
+        scraped.get(`securelog_build_info{version="${version}",node_version="${process.versions.node}"}`),
+        1,
+      );
+      assert.ok((scraped.get("process_resident_memory_bytes") ?? 0) > 0);
+      assert.ok(scraped.has("nodejs_eventloop_lag_seconds"));
       const metricsText = (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.ok;
       assert.notEqual(metricsText, true, "the server stops with the run");
       const raw = events.flatMap((e) => [e.ip, e.deviceId]).filter((v): v is string => v !== undefined);
