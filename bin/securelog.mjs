@@ -1,7 +1,9 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --max-old-space-size=160 --no-concurrent-recompilation
-// Launcher, deliberately plain JavaScript so that any Node can start it. SecureLog is TypeScript run by Node's
-// own type stripping (Node >= 22.18); when the `node` on PATH is older, re-run under the Node 24 that
-// `npm install` put in node_modules (the `node` devDependency), so `npx securelog` needs no build step.
+// Launcher, deliberately plain JavaScript so that any Node can start it. In a clone, SecureLog is TypeScript run
+// by Node's own type stripping (Node >= 22.18); when the `node` on PATH is older, re-run under the Node 24 that
+// `npm install` put in node_modules (the `node` devDependency), so `npx securelog` needs no build step. The packed
+// package (npm pack) has no src/, only dist/ compiled by `npm run build`: Node does not strip types under
+// node_modules.
 //
 // The V8 flags above (repeated in V8_FLAGS for the re-run) bound memory: by default V8 lets the young
 // generation and the old heap grow to hundreds of megabytes at high allocation rates before collecting. With
@@ -22,11 +24,20 @@ export const V8_FLAGS = [
   "--no-concurrent-recompilation",
 ];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const entry = join(root, "src", "cli", "entry.ts");
+const source = join(root, "src", "cli", "entry.ts");
+const built = join(root, "dist", "cli", "entry.js");
 const [major, minor] = process.versions.node.split(".").map(Number);
 const stripsTypes = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
+// The sources win when both exist: a stale dist/ must never run instead of what a developer just edited.
+const entry = existsSync(source) ? source : built;
 
-if (stripsTypes) {
+if (entry === built && major < 22) {
+  process.stderr.write(
+    `securelog: error: SecureLog needs Node >= 22 (this is Node ${process.versions.node}).\n`,
+  );
+  process.exit(2);
+}
+if (entry === built || stripsTypes) {
   // Node's on-disk compile cache keeps the compiled (and type-stripped) modules between runs: a start-up takes
   // about half as long (docs/benchmarks.md). Where the cache directory cannot be written it simply stays off.
   module.enableCompileCache?.();

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { type Flags, loadRunConfig } from "../config.ts";
+import { ConfigError } from "../errors.ts";
 import { convertLegacyKey, generateKeyText } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
 import { printable } from "./printable.ts";
@@ -72,14 +73,32 @@ async function showResults(databaseUrl: string, io: CliIo): Promise<void> {
 }
 
 /** `securelog demo`: the whole pipeline with nothing installed but this repository's dependencies. */
+/**
+ * The emulator and PGlite, loaded only here: they weigh tens of megabytes that only the demo needs, and they are
+ * development dependencies, absent from a production install (npm ci --omit=dev, the image, the packed tarball).
+ */
+async function loadEmbedded() {
+  try {
+    const [postgres, sqs] = await Promise.all([
+      import("../embedded/embedded-postgres.ts"),
+      import("../embedded/embedded-sqs.ts"),
+    ]);
+    return { startEmbeddedPostgres: postgres.startEmbeddedPostgres, startEmbeddedSqs: sqs.startEmbeddedSqs };
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new ConfigError(
+      "the demo needs the development install (its SQS emulator and embedded PostgreSQL are dev dependencies): run it from a clone after npm ci, not from a production install",
+      "demo_unavailable",
+    );
+  }
+}
+
 export async function demo(flags: Flags, io: CliIo): Promise<void> {
   const dataDirFlag = flags["data-dir"];
   const dataDir = resolve(io.cwd, typeof dataDirFlag === "string" ? dataDirFlag : ".securelog/demo");
   const pgData = join(dataDir, "pgdata");
   if (flags.fresh === true) rmSync(pgData, { recursive: true, force: true });
-  // Loaded here, not at start-up: the emulator and PGlite weigh tens of megabytes that only the demo needs.
-  const { startEmbeddedPostgres } = await import("../embedded/embedded-postgres.ts");
-  const { startEmbeddedSqs } = await import("../embedded/embedded-sqs.ts");
+  const { startEmbeddedPostgres, startEmbeddedSqs } = await loadEmbedded();
   const postgres = await startEmbeddedPostgres(pgData);
   const keyFile = ensureDemoKey(dataDir);
   const sqs = await startEmbeddedSqs();

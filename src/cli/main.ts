@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Flags } from "../config.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
+import { VERSION } from "../version.ts";
 import { UsageError } from "./cli-error.ts";
 import { COMMANDS, type Command } from "./commands.ts";
 import { MAIN_HELP } from "./help.ts";
@@ -10,7 +11,8 @@ function parse(name: string, command: Command, args: readonly string[]) {
   try {
     const { values, positionals } = parseArgs({
       args: [...args],
-      options: command.options,
+      // Every command takes -h/--help and --version.
+      options: { ...command.options, help: { type: "boolean", short: "h" }, version: { type: "boolean" } },
       strict: true,
       allowPositionals: command.positionals === true,
     });
@@ -26,8 +28,16 @@ function parse(name: string, command: Command, args: readonly string[]) {
   }
 }
 
+function versionLine(): string {
+  return `securelog ${VERSION} (Node ${process.versions.node})`;
+}
+
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "version") {
+    print(io.stdout, versionLine());
+    return 0;
+  }
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     const topic = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
     print(name === undefined ? io.stderr : io.stdout, topic?.help ?? MAIN_HELP);
@@ -40,6 +50,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const { flags, positionals } = parse(name, command, rest);
   if (flags.help === true) {
     print(io.stdout, command.help);
+    return 0;
+  }
+  if (flags.version === true) {
+    print(io.stdout, versionLine());
     return 0;
   }
   return command.run(flags, positionals, io);

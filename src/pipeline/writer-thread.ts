@@ -20,6 +20,9 @@ interface Pending {
  * The pipeline still decides everything: it asks for a commit, waits for the answer, and only then asks for the
  * delete. This class only carries the calls across.
  */
+/** The sources run as .ts (type stripping); the packed package ships them compiled to .js (tsconfig.build.json). */
+const WORKER_FILE = import.meta.url.endsWith(".ts") ? "./writer-worker.ts" : "./writer-worker.js";
+
 export class WriterThread implements BatchWriter {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
@@ -28,7 +31,7 @@ export class WriterThread implements BatchWriter {
   #dead: Error | undefined;
 
   constructor(setup: WriterSetup, onIdleError: (message: string) => void) {
-    this.#worker = new Worker(new URL("./writer-worker.ts", import.meta.url), { workerData: setup });
+    this.#worker = new Worker(new URL(WORKER_FILE, import.meta.url), { workerData: setup });
     // Held only while a call is waiting for its answer (see #call), so a thread nobody closed never keeps the
     // process alive on its own.
     this.#worker.unref();
