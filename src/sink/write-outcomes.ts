@@ -117,13 +117,13 @@ async function writeLocked(
       batch = outcomes.map((o, i) => keepErasedOut(o, computed[i], erased, reject));
     }
   }
-  // One MessageId can arrive twice in a batch (two deliveries received close together); the ledger insert would
-  // keep one, but the join would then load both, so keep the first here.
+  // One ledger key can arrive twice in a batch (two deliveries received close together, or one SNS notification
+  // delivered twice); the ledger insert would keep one, but the join would then load both, so keep the first here.
   const seen = new Set<string>();
   const rows: { id: string; row: LoginRow }[] = [];
   const rejects: { id: string; reject: RejectRecord }[] = [];
   for (const outcome of batch) {
-    const id = outcome.message.id;
+    const id = outcome.ledgerId;
     if (seen.has(id)) continue;
     seen.add(id);
     if (outcome.kind === "row") rows.push({ id, row: outcome.row });

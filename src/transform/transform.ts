@@ -5,6 +5,7 @@ import { createDate } from "./create-date.ts";
 import { erasureDigests } from "./erasure.ts";
 import { createMasker, type Masker, type PiiDomain } from "./mask.ts";
 import { maskBody, parseJsonOrUndefined } from "./masked-body.ts";
+import { unwrapSns } from "./sns-envelope.ts";
 import { createValidator, type RejectReason } from "./validate.ts";
 
 /** A row of user_logins, exactly its columns. Holds masked values only. */
@@ -46,12 +47,15 @@ export type Outcome =
   | {
       readonly kind: "row";
       readonly message: SourceMessage;
+      /** The idempotency-ledger key: the SQS MessageId, or the SNS MessageId of an envelope (sns-envelope.ts). */
+      readonly ledgerId: string;
       readonly row: LoginRow;
       readonly digests?: () => ErasureDigests;
     }
   | {
       readonly kind: "reject";
       readonly message: SourceMessage;
+      readonly ledgerId: string;
       readonly reject: RejectRecord;
       readonly digests?: () => ErasureDigests;
     };
@@ -87,20 +91,23 @@ function rejection(
   detail: RejectDetail,
   eraser: Eraser | undefined,
 ): Outcome {
-  const parsed =
-    detail === "minimal" && eraser === undefined ? undefined : parseJsonOrUndefined(message.body);
+  // Unwrapped whatever the detail: the ledger key must be the same however the message ends.
+  const { body, ledgerId } = unwrapSns(message.body);
+  const parsed = detail === "minimal" && eraser === undefined ? undefined : parseJsonOrUndefined(body);
   const digests = bodyDigests(parsed, eraser);
   return {
     kind: "reject",
     message,
+    ledgerId: ledgerId ?? message.id,
     reject: {
       reason,
       receivedAt: message.receivedAt,
       sentAt: message.sentTimestampMs === undefined ? null : new Date(message.sentTimestampMs),
       receiveCount: message.receiveCount,
       maskedBody: detail === "minimal" ? null : maskBody(parsed, masker),
-      bodyDigest: masker.mask("body", message.body),
-      bodyBytes: Buffer.byteLength(message.body),
+      // Of the event, so that one bad event arriving directly and through SNS is recognised as the same.
+      bodyDigest: masker.mask("body", body),
+      bodyBytes: Buffer.byteLength(body),
     },
     ...(digests === undefined ? {} : { digests }),
   };
@@ -121,12 +128,14 @@ export function createTransformer(
 ): Transformer {
   const validate = createValidator(appVersionMode);
   return (message) => {
-    const result = validate(message.body);
+    const { body, ledgerId } = unwrapSns(message.body);
+    const result = validate(body);
     if (!result.ok) return rejection(message, result.reason, masker, "full", eraser);
     const { event } = result;
     return {
       kind: "row",
       message,
+      ledgerId: ledgerId ?? message.id,
       ...(eraser === undefined
         ? {}
         : {
