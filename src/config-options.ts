@@ -41,8 +41,9 @@ export const RUN_OPTIONS = {
     type: "string",
     env: ["DATABASE_URL"],
     valueName: "URL",
-    defaultText: DEFAULT_DATABASE_URL,
-    description: "PostgreSQL connection string.",
+    defaultText: `PGHOST, PGPORT, PGUSER, PGDATABASE if set, else ${DEFAULT_DATABASE_URL}`,
+    description:
+      "PostgreSQL connection string. The password may stay out of it: PGPASSWORD and ~/.pgpass are read as psql reads them.",
   },
   schema: {
     type: "string",

@@ -3,7 +3,13 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DEFAULT_QUEUE_URL, loadRunConfig, loadSqsConfig } from "../../src/config.ts";
+import {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_QUEUE_URL,
+  loadDatabaseUrl,
+  loadRunConfig,
+  loadSqsConfig,
+} from "../../src/config.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
 
@@ -191,5 +197,33 @@ describe("endpoint derived from an emulator's queue URL", () => {
     );
     assert.equal(sqs.endpoint, "http://localhost:4566");
     assert.ok(sqs.credentials !== undefined);
+  });
+});
+
+describe("libpq's PG* variables", () => {
+  it("make the URL when no --database-url or DATABASE_URL is given, with libpq's defaults for the rest", () => {
+    assert.equal(
+      loadDatabaseUrl({}, { PGHOST: "db.internal", PGPORT: "6432", PGUSER: "etl", PGDATABASE: "analytics" }),
+      "postgres://etl@db.internal:6432/analytics",
+    );
+    // libpq names the database after the user when PGDATABASE is unset.
+    assert.equal(loadDatabaseUrl({}, { PGUSER: "etl" }), "postgres://etl@localhost:5432/etl");
+    assert.equal(loadDatabaseUrl({}, { PGHOST: "::1" }), "postgres://postgres@[::1]:5432/postgres");
+    assert.equal(
+      loadDatabaseUrl({}, { PGHOST: "/var/run/postgresql", PGUSER: "etl", PGDATABASE: "a b" }),
+      "postgres:///a%20b?host=%2Fvar%2Frun%2Fpostgresql&user=etl",
+    );
+  });
+
+  it("never carry PGPASSWORD into the URL (node-postgres reads it, or ~/.pgpass, itself)", () => {
+    const url = loadDatabaseUrl({}, { PGHOST: "db", PGPASSWORD: "s3cret" });
+    assert.doesNotMatch(url, /s3cret/);
+  });
+
+  it("give way to DATABASE_URL and --database-url; without any, the documented default", () => {
+    const env = { PGHOST: "db.internal", DATABASE_URL: "postgres://a@b:5432/c" };
+    assert.equal(loadDatabaseUrl({}, env), "postgres://a@b:5432/c");
+    assert.equal(loadDatabaseUrl({ "database-url": "postgres://x@y:5432/z" }, env), "postgres://x@y:5432/z");
+    assert.equal(loadDatabaseUrl({}, {}), DEFAULT_DATABASE_URL);
   });
 });
