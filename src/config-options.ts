@@ -143,6 +143,11 @@ export const RUN_OPTIONS = {
     type: "boolean",
     description: "Drain the queue and exit 0 once a receive comes back empty on every poller.",
   },
+  "dry-run": {
+    type: "boolean",
+    description:
+      "Read up to --batch-size messages, validate and mask them, print what would be loaded and rejected, write nothing, and return them to the queue.",
+  },
   "metrics-port": {
     type: "string",
     env: ["SECURELOG_METRICS_PORT"],

@@ -49,6 +49,8 @@ export interface RunConfig {
   readonly maxRetryTimeMs: number;
   readonly shutdownTimeoutMs: number;
   readonly untilEmpty: boolean;
+  /** Read, transform and report, write nothing, return the messages (cli/dry-run.ts). */
+  readonly dryRun: boolean;
   readonly logLevel: LogLevel;
   /** Port of /metrics, /healthz and /readyz; undefined: no server. */
   readonly metricsPort: number | undefined;
@@ -354,6 +356,7 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     // Kubernetes' default grace period is 30 s; finishing within it avoids a SIGKILL.
     shutdownTimeoutMs: integer("shutdown-timeout", flags, env, 25, 1, 3600) * 1000,
     untilEmpty,
+    dryRun: flags["dry-run"] === true,
     logLevel: choice("log-level", flags, env, LOG_LEVELS, "info"),
     metricsPort:
       raw("metrics-port", flags, env) === undefined

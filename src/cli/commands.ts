@@ -43,11 +43,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     help: RUN_HELP,
     options: RUN_OPTIONS,
     run: async (flags, _, io) => {
-      const [{ loadRunConfig }, { executeRun }] = await Promise.all([
-        import("../config.ts"),
-        import("./run.ts"),
-      ]);
-      await executeRun(loadRunConfig(flags, io.env), io);
+      const { loadRunConfig } = await import("../config.ts");
+      const config = loadRunConfig(flags, io.env);
+      if (config.dryRun) await (await import("./dry-run.ts")).dryRun(config, io);
+      else await (await import("./run.ts")).executeRun(config, io);
       return 0;
     },
   },

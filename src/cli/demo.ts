@@ -5,8 +5,8 @@ import { type Flags, loadRunConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { convertLegacyKey, generateKeyText } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
-import { printable } from "./printable.ts";
 import { executeRun } from "./run.ts";
+import { ROW_COLUMNS, table } from "./table.ts";
 
 export const SAMPLE_FILE = new URL("../../samples/login-events.jsonl", import.meta.url);
 
@@ -26,19 +26,6 @@ function ensureDemoKey(dataDir: string): string {
   return keyFile;
 }
 
-function shorten(value: unknown, width: number): string {
-  const text = value === null ? "∅" : printable(String(value));
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
-}
-
-function table(rows: readonly Record<string, unknown>[], widths: Record<string, number>): string {
-  const columns = Object.keys(widths);
-  const width = (c: string) => widths[c] ?? 10;
-  const header = columns.map((c) => c.padEnd(width(c))).join("  ");
-  const body = rows.map((row) => columns.map((c) => shorten(row[c], width(c)).padEnd(width(c))).join("  "));
-  return [header, columns.map((c) => "-".repeat(width(c))).join("  "), ...body].join("\n");
-}
-
 async function showResults(databaseUrl: string, io: CliIo): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -50,18 +37,7 @@ async function showResults(databaseUrl: string, io: CliIo): Promise<void> {
       "SELECT (SELECT count(*) FROM user_logins) AS rows, (SELECT count(*) FROM user_logins_rejects) AS rejects",
     );
     print(io.stdout, "\nA few rows of user_logins (ip and device_id masked with the demo key):");
-    print(
-      io.stdout,
-      table(rows.rows, {
-        user_id: 13,
-        device_type: 11,
-        masked_ip: 22,
-        masked_device_id: 22,
-        locale: 6,
-        app_version: 11,
-        create_date: 11,
-      }),
-    );
+    print(io.stdout, table(rows.rows, ROW_COLUMNS));
     const total = totals.rows[0];
     print(
       io.stdout,

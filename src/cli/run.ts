@@ -63,7 +63,7 @@ export async function executeRun(
 ): Promise<RunSummary> {
   const terminal = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr, terminal);
-  if (config.mask.mode === "sha256") print(io.stderr, SHA256_WARNING);
+  if (config.mask.mode === "sha256") logger.warn(SHA256_WARNING);
 
   // One socket per poller, plus room for the heartbeat and queue-depth calls; the writer thread's deletes get as many.
   const maxSockets = (config.pinnedConcurrency ? config.concurrency : config.maxConcurrency) + 8;
@@ -100,7 +100,11 @@ export async function executeRun(
     signals++;
     if (signals === 1) {
       firstSignalAt = Date.now();
-      print(io.stderr, `${signal}: finishing in-flight batches, then exiting (send again to exit at once)`);
+      // Through the logger: a JSON line off a terminal, like every other line of the run.
+      logger.warn(
+        { signal },
+        "finishing in-flight batches, then exiting (send the signal again to exit at once)",
+      );
       stopRequested = true;
       pipeline?.stop();
       shutdownTimer = setTimeout(() => {
@@ -114,7 +118,10 @@ export async function executeRun(
       shutdownTimer.unref();
     } else {
       pipeline?.abandon(new SecureLogError("interrupted", `${signal} again: exiting without waiting`));
-      print(io.stderr, "exiting now; messages not yet committed stay on the queue and will be redelivered");
+      logger.warn(
+        { signal },
+        "exiting now; messages not yet committed stay on the queue and will be redelivered",
+      );
       io.exitNow(130);
     }
   };
@@ -227,11 +234,15 @@ export async function executeRun(
       logger.info({ port: health.port, host: config.metricsHost }, "metrics");
     }
     started = true;
-    if (config.untilEmpty && terminal && !config.quiet) {
+    if (terminal && !config.quiet) {
       const { startProgress } = await import("../ops/progress.ts");
+      const running = pipeline;
       stopProgress = startProgress(events, {
         stream: io.stderr,
         queueDepth,
+        mode: config.untilEmpty ? "drain" : "follow",
+        inFlight: () => running.inFlight,
+        concurrency: () => running.concurrency,
       });
     }
     await pipeline.run();

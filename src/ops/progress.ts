@@ -4,8 +4,17 @@ export interface ProgressOptions {
   readonly stream: NodeJS.WritableStream;
   /** Visible messages still on the queue, or undefined when it cannot be asked. */
   readonly queueDepth: () => Promise<number | undefined>;
+  /** A drain shows what is left and when it should be done; following shows the current rate and state. */
+  readonly mode: "drain" | "follow";
+  /** Messages received and not yet deleted. */
+  readonly inFlight: () => number;
+  /** Concurrent receives now. */
+  readonly concurrency: () => number;
   readonly intervalMs?: number;
 }
+
+/** Follow mode's rate is over the last RATE_WINDOW_MS, so that it falls back to 0 when the queue goes quiet. */
+const RATE_WINDOW_MS = 10_000;
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "-";
@@ -14,8 +23,9 @@ function duration(seconds: number): string {
 }
 
 /**
- * The live line of a drain on a terminal: counts, rate, what is left on the queue and when it should be done.
- * Redrawn in place (carriage return), cleared at the end so the summary follows cleanly.
+ * The live line on a terminal. A drain: counts, rate, what is left on the queue and when it should be done.
+ * Following: counts, the rate of the last ten seconds, messages in flight, pollers and the time since the last
+ * commit. Redrawn in place (carriage return), cleared at the end so the summary follows cleanly.
  */
 export function startProgress(events: PipelineEvents, options: ProgressOptions): () => void {
   const started = performance.now();
@@ -23,22 +33,39 @@ export function startProgress(events: PipelineEvents, options: ProgressOptions):
   let loaded = 0;
   let rejected = 0;
   let depth: number | undefined;
+  let lastCommit: number | undefined;
+  const recent: { at: number; n: number }[] = [];
   events.on("received", (n) => {
     received += n;
   });
   events.on("committed", (batch) => {
     loaded += batch.loaded;
-    for (const n of batch.rejected.values()) rejected += n;
+    let n = batch.loaded;
+    for (const r of batch.rejected.values()) {
+      rejected += r;
+      n += r;
+    }
+    lastCommit = performance.now();
+    recent.push({ at: lastCommit, n });
   });
-  const draw = () => {
+  const counts = () => `received ${received}  loaded ${loaded}  rejected ${rejected}`;
+  const drawDrain = () => {
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? received / seconds : 0;
     const left = depth === undefined ? "?" : String(depth);
     const eta = depth !== undefined && rate > 0 ? duration(depth / rate) : "-";
-    options.stream.write(
-      `\r\u001b[Kreceived ${received}  loaded ${loaded}  rejected ${rejected}  ${Math.round(rate)} msg/s  queue ${left}  ETA ${eta}`,
-    );
+    return `${counts()}  ${Math.round(rate)} msg/s  queue ${left}  ETA ${eta}`;
   };
+  const drawFollow = () => {
+    const now = performance.now();
+    while (recent.length > 0 && (recent[0]?.at ?? now) < now - RATE_WINDOW_MS) recent.shift();
+    const window = Math.min(RATE_WINDOW_MS, now - started) / 1000;
+    const rate = window > 0 ? recent.reduce((sum, r) => sum + r.n, 0) / window : 0;
+    const since = lastCommit === undefined ? "none yet" : `${duration((now - lastCommit) / 1000)} ago`;
+    return `${counts()}  ${Math.round(rate)} msg/s  in flight ${options.inFlight()}  pollers ${options.concurrency()}  last commit ${since}`;
+  };
+  const draw = () =>
+    options.stream.write(`\r\u001b[K${options.mode === "drain" ? drawDrain() : drawFollow()}`);
   const drawTimer = setInterval(draw, options.intervalMs ?? 250);
   const depthTimer = setInterval(() => {
     void options.queueDepth().then((d) => {

@@ -24,6 +24,18 @@ export interface QueueState {
   readonly visibilityTimeoutSeconds: number;
   /** How long the queue keeps a message (MessageRetentionPeriod); SQS's default is 4 days. */
   readonly retentionSeconds: number;
+  /** The redrive policy's maxReceiveCount: receives after which SQS moves a message to the dead-letter queue. */
+  readonly maxReceiveCount: number | undefined;
+}
+
+function maxReceiveCount(redrivePolicy: string | undefined): number | undefined {
+  if (redrivePolicy === undefined) return undefined;
+  try {
+    const count = Number((JSON.parse(redrivePolicy) as { maxReceiveCount?: unknown }).maxReceiveCount);
+    return Number.isSafeInteger(count) && count > 0 ? count : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The end of year 9999: later dates print as "+010000-…", which PostgreSQL does not read. */
@@ -102,11 +114,13 @@ export class SqsSource implements MessageSource {
       "ApproximateNumberOfMessages",
       "VisibilityTimeout",
       "MessageRetentionPeriod",
+      "RedrivePolicy",
     ]);
     return {
       visibleMessages: Number(attributes.ApproximateNumberOfMessages ?? 0),
       visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30),
       retentionSeconds: Number(attributes.MessageRetentionPeriod ?? 345_600),
+      maxReceiveCount: maxReceiveCount(attributes.RedrivePolicy),
     };
   }
 

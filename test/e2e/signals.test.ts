@@ -63,6 +63,12 @@ describe("securelog run and signals", () => {
       assert.ok(Date.now() - started < 10_000);
       assert.match(result.stderr, /finishing in-flight batches/);
       assert.doesNotMatch(result.stderr, /exiting now/);
+      // Off a terminal the notice is a JSON log line like every other one, naming the signal.
+      const records = result.stderr
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as { msg: string; signal?: string });
+      assert.equal(records.find((r) => r.msg.startsWith("finishing in-flight batches"))?.signal, name);
       const received = Number(/received\s+(\d+)/.exec(result.stdout)?.[1]);
       const deleted = Number(/deleted from queue\s+(\d+)/.exec(result.stdout)?.[1]);
       assert.equal(deleted, received, "everything received was committed and deleted");

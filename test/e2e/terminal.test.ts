@@ -12,7 +12,7 @@ const CLEAR_LINE = `${String.fromCharCode(27)}[K`;
 const PROGRESS = /received \d+ {2}loaded \d+ {2}rejected \d+ {2}\d+ msg\/s {2}queue \S+ {2}ETA \S+/;
 
 describe("output on a terminal and off it", () => {
-  const services = useServices(2);
+  const services = useServices(3);
   const key = generateKeyText();
 
   async function queueOf(name: string) {
@@ -39,6 +39,25 @@ describe("output on a terminal and off it", () => {
     assert.ok(result.stdout.includes(`\r${CLEAR_LINE}received `), "redrawn in place");
     assert.match(result.stdout, /\d\d:\d\d:\d\d INFO consuming queue=/);
     assert.doesNotMatch(result.stdout, /"msg":"consuming"/);
+    assert.match(result.stdout, /received\s+3000/);
+    services.passed();
+  });
+
+  it("following on a terminal: a live status line with the rate, messages in flight, pollers and the last commit", async () => {
+    const { queueUrl } = await queueOf("tty-follow");
+    // Follow mode never ends by itself: `timeout` sends SIGTERM after a few seconds, a graceful stop.
+    const command = `timeout -s TERM 4 ${BIN} run --wait-time 1 --queue-url ${queueUrl} --database-url ${services.db.url}`;
+    const result = await runCli(
+      ["-qfec", command, "/dev/null"],
+      { SECURELOG_KEY: key },
+      { command: "script" },
+    );
+    assert.equal(result.code, 124, result.stdout); // timeout's code for "had to stop it"
+    assert.match(
+      result.stdout,
+      /received 3000 {2}loaded \d+ {2}rejected \d+ {2}\d+ msg\/s {2}in flight \d+ {2}pollers \d+ {2}last commit \d+:\d\d ago/,
+    );
+    assert.match(result.stdout, /WARN finishing in-flight batches.* signal=SIGTERM/);
     assert.match(result.stdout, /received\s+3000/);
     services.passed();
   });
