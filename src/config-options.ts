@@ -8,7 +8,12 @@ export interface OptionSpec {
   /** Shown in --help; a description of the default, never a secret. */
   readonly defaultText?: string;
   readonly valueName?: string;
+  /** A one-letter alias (-h). */
+  readonly short?: string;
+  /** Shown in --help (Markdown code spans are shown plain). */
   readonly description: string;
+  /** The meaning column of the docs' tables, when it says more than the help; Markdown. */
+  readonly docs?: string;
 }
 
 export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
@@ -20,45 +25,51 @@ export const RUN_OPTIONS = {
     type: "string",
     env: ["SQS_QUEUE_URL"],
     valueName: "URL",
-    defaultText: DEFAULT_QUEUE_URL,
+    defaultText: `\`${DEFAULT_QUEUE_URL}\``,
     description: "SQS queue to consume.",
+    docs: "the queue to consume",
   },
   endpoint: {
     type: "string",
     env: ["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"],
     valueName: "URL",
-    defaultText: "the queue URL's origin when it is not an AWS host; AWS otherwise",
+    defaultText: "the queue URL's origin when it is not an AWS host",
     description: "SQS endpoint (LocalStack, fauxqs, a VPC endpoint).",
+    docs: "SQS endpoint (LocalStack, a VPC endpoint)",
   },
   region: {
     type: "string",
     env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
     valueName: "REGION",
-    defaultText: "us-east-1",
+    defaultText: "from the queue URL (sqs.<region>.amazonaws.com), else `us-east-1`",
     description: "AWS region. Credentials come from the SDK's chain; dummy ones for a local endpoint.",
+    docs: "AWS region",
   },
   "database-url": {
     type: "string",
     env: ["DATABASE_URL"],
     valueName: "URL",
-    defaultText: `PGHOST, PGPORT, PGUSER, PGDATABASE if set, else ${DEFAULT_DATABASE_URL}`,
+    defaultText: `\`PGHOST\`, \`PGPORT\`, \`PGUSER\`, \`PGDATABASE\` if set, else \`${DEFAULT_DATABASE_URL}\``,
     description:
       "PostgreSQL connection string. The password may stay out of it: PGPASSWORD and ~/.pgpass are read as psql reads them.",
+    docs: "PostgreSQL connection string. Without one, libpq's `PGHOST`, `PGPORT`, `PGUSER` and `PGDATABASE` make it; the password can stay out of it (`PGPASSWORD`, `~/.pgpass`, as psql reads them)",
   },
   schema: {
     type: "string",
     env: ["SECURELOG_SCHEMA"],
     valueName: "NAME",
-    defaultText: "public",
+    defaultText: "`public`",
     description: "Schema of user_logins and SecureLog's side tables (must exist; every statement names it).",
+    docs: "schema of `user_logins` and SecureLog's side tables; must exist (every statement names it, so the `search_path` never decides)",
   },
   mask: {
     type: "string",
     env: ["SECURELOG_MASK"],
     valueName: "hmac|encrypt|sha256",
-    defaultText: "hmac",
+    defaultText: "`hmac`",
     description:
       "hmac: keyed one-way HMAC-SHA-256. encrypt: deterministic AES-256-GCM-SIV, revealable with the key. sha256: unkeyed, weak.",
+    docs: "masking scheme (see below)",
   },
   "key-file": {
     type: "string",
@@ -66,35 +77,40 @@ export const RUN_OPTIONS = {
     valueName: "PATH",
     description:
       "File (mode 0600) holding the masking key as printed by `securelog keygen`; further lines are previous keys. Or set SECURELOG_KEY.",
+    docs: "a file holding the key list: the current key first, previous keys after it (one per line, or separated by commas or spaces; `#` comments allowed); refused if group/world-readable",
   },
   "app-version": {
     type: "string",
     env: ["SECURELOG_APP_VERSION"],
     valueName: "major|packed",
-    defaultText: "major",
+    defaultText: "`major`",
     description: "major: 2.3.0 -> 2. packed: major*1000000 + minor*1000 + patch (order-preserving).",
+    docs: "`2.3.0` → `2`, or packed `major·1,000,000 + minor·1,000 + patch` (`2003000`)",
   },
   concurrency: {
     type: "string",
     env: ["SECURELOG_CONCURRENCY"],
     valueName: "N",
-    defaultText: "adaptive, from 8",
+    defaultText: "adaptive, from `8`",
     description:
       "Concurrent receives (each brings up to 10 messages). Given, the number is pinned; otherwise it adapts to the network between 1 and --max-concurrency.",
+    docs: "concurrent receives, each bringing up to 10 messages. Given, the number is pinned; otherwise it adapts to the network (grows while receives come back full and the rate rises, shrinks when they come back short)",
   },
   "max-concurrency": {
     type: "string",
     env: ["SECURELOG_MAX_CONCURRENCY"],
     valueName: "N",
-    defaultText: "128",
+    defaultText: "`128`",
     description: "Most concurrent receives the adaptive number may reach (1-512).",
+    docs: "most concurrent receives the adaptive number may reach (1–512; 128 is enough for 100 ms round trips)",
   },
   "wait-time": {
     type: "string",
     env: ["SECURELOG_WAIT_TIME"],
     valueName: "SECONDS",
-    defaultText: "20, or 0 with --until-empty",
+    defaultText: "`20`, or `0` with `--until-empty`",
     description: "Long-poll wait per receive (WaitTimeSeconds, 0-20).",
+    docs: "long-poll wait (`WaitTimeSeconds`, 0–20); a drain short-polls, so it ends one empty receive after the last message",
   },
   "visibility-timeout": {
     type: "string",
@@ -102,51 +118,59 @@ export const RUN_OPTIONS = {
     valueName: "SECONDS",
     defaultText: "the queue's own (at least 2)",
     description: "Visibility timeout requested on receive, 2-43200.",
+    docs: "visibility timeout requested on receive (2–43,200; a queue whose own is shorter is received with 2)",
   },
   "batch-size": {
     type: "string",
     env: ["SECURELOG_BATCH_SIZE"],
     valueName: "N",
-    defaultText: "1000",
+    defaultText: "`1000`",
     description: "Most messages committed in one database transaction.",
+    docs: "most messages committed in one transaction",
   },
   "max-in-flight": {
     type: "string",
     env: ["SECURELOG_MAX_IN_FLIGHT"],
     valueName: "N",
-    defaultText: "2000",
+    defaultText: "`2000`",
     description: "Pollers pause while this many messages are received but not yet deleted.",
+    docs: "pollers pause while this many messages are received but not yet deleted (at most 20,000)",
   },
   "max-in-flight-mb": {
     type: "string",
     env: ["SECURELOG_MAX_IN_FLIGHT_MB"],
     valueName: "MIB",
-    defaultText: "32",
+    defaultText: "`32`",
     description: "Pollers also pause while the bodies of those messages add up to this many MiB (1-1024).",
+    docs: "pollers also pause while the bodies of those messages add up to this many MiB (1–1024): memory stays bounded however large the messages",
   },
   "max-retry-time": {
     type: "string",
     env: ["SECURELOG_MAX_RETRY_TIME"],
     valueName: "SECONDS",
-    defaultText: "300",
+    defaultText: "`300`",
     description: "How long a failing database or SQS is retried before the run exits 1.",
+    docs: "how long an unreachable database or SQS is retried before the run exits 1",
   },
   "shutdown-timeout": {
     type: "string",
     env: ["SECURELOG_SHUTDOWN_TIMEOUT"],
     valueName: "SECONDS",
-    defaultText: "25",
+    defaultText: "`25`",
     description:
       "After SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue.",
+    docs: "after SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue (exit 1)",
   },
   "until-empty": {
     type: "boolean",
     description: "Drain the queue and exit 0 once a receive comes back empty on every poller.",
+    docs: "drain: exit 0 once a receive comes back empty on every poller and the queue's counts show nothing in flight elsewhere (SQS's approximate counts can lag about a minute behind recent sends: for a queue still being written to, follow it instead)",
   },
   "dry-run": {
     type: "boolean",
     description:
       "Read up to --batch-size messages, validate and mask them, print what would be loaded and rejected, write nothing, and return them to the queue.",
+    docs: "read up to `--batch-size` messages, validate and mask them, print what would be loaded and rejected (with a few masked rows), write nothing (no database is opened) and return every message to the queue at once (visibility 0). Each counts as one receive toward a redrive policy's `maxReceiveCount`",
   },
   "metrics-port": {
     type: "string",
@@ -154,22 +178,34 @@ export const RUN_OPTIONS = {
     valueName: "PORT",
     defaultText: "off",
     description: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port).",
+    docs: "serve `/metrics` (Prometheus), `/healthz` and `/readyz` (SQS and PostgreSQL reachable) on this port; `0` picks a free port (logged in the `metrics` line)",
   },
   "metrics-host": {
     type: "string",
     env: ["SECURELOG_METRICS_HOST"],
     valueName: "ADDRESS",
-    defaultText: "0.0.0.0",
+    defaultText: "`0.0.0.0`",
     description: "Address the metrics server listens on (127.0.0.1 to keep it local).",
+    docs: "address of that server (`127.0.0.1` to keep it local)",
   },
   "log-level": {
     type: "string",
     env: ["SECURELOG_LOG_LEVEL", "LOG_LEVEL"],
     valueName: "LEVEL",
-    defaultText: "info",
-    description: "fatal, error, warn, info, debug or trace.",
+    defaultText: "`info`",
+    description:
+      "fatal, error, warn, info, debug, trace, or silent (nothing but the final summary and the exit error).",
+    docs: "`fatal`, `error`, `warn`, `info`, `debug`, `trace`, or `silent` (nothing but the summary and the exit error)",
   },
-  quiet: { type: "boolean", description: "Print only errors and the final summary." },
-  verbose: { type: "boolean", description: "Show stack traces with errors." },
-  help: { type: "boolean", description: "Show this help." },
+  quiet: {
+    type: "boolean",
+    description: "Print only errors and the final summary.",
+    docs: "only errors and the final summary",
+  },
+  verbose: {
+    type: "boolean",
+    description: "Show stack traces with errors.",
+    docs: "stack traces with errors",
+  },
+  help: { type: "boolean", short: "h", description: "Show this help." },
 } as const satisfies Record<string, OptionSpec>;

@@ -1,45 +1,98 @@
 import { type OptionSpec, RUN_OPTIONS } from "../config-options.ts";
-import { PRIVACY_OPTIONS } from "./options.ts";
+import { EXIT_CODES } from "./exit-codes.ts";
+import {
+  DEMO_OPTIONS,
+  FORGET_OPTIONS,
+  KEYGEN_OPTIONS,
+  PRIVACY_OPTIONS,
+  PRUNE_OPTIONS,
+  REKEY_OPTIONS,
+  REPLAY_OPTIONS,
+  STATS_OPTIONS,
+} from "./options.ts";
 
-function optionLines(options: Record<string, OptionSpec>): string {
+const COLUMN = 32;
+const WIDTH = 110;
+
+/** Words laid out in lines of at most `width` characters, continuation lines indented by `indent`. */
+function wrap(text: string, indent: number, width = WIDTH - indent): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join(`\n${" ".repeat(indent)}`);
+}
+
+/** Markdown code spans (the docs' spelling) read as plain text in a terminal. */
+const plain = (text: string) => text.replaceAll("`", "");
+
+/**
+ * Every command's option block, made from its option table (options.ts, config-options.ts): the same table the
+ * README and the runbook are generated from (scripts/docs.ts), so help and docs cannot disagree.
+ */
+export function optionLines(options: Record<string, OptionSpec>): string {
   const rows = Object.entries(options).map(([name, spec]) => {
-    const left = `  --${name}${spec.valueName === undefined ? "" : ` ${spec.valueName}`}`;
+    const left = `  --${name}${spec.short === undefined ? "" : `, -${spec.short}`}${spec.valueName === undefined ? "" : ` ${spec.valueName}`}`;
     const extra = [
-      spec.env === undefined ? "" : `env: ${spec.env.join(", ")}`,
-      spec.defaultText === undefined ? "" : `default: ${spec.defaultText}`,
+      spec.env === undefined || spec.env.length === 0 ? "" : `env: ${spec.env.join(", ")}`,
+      spec.defaultText === undefined ? "" : `default: ${plain(spec.defaultText)}`,
     ].filter((s) => s !== "");
+    const description = wrap(plain(spec.description), COLUMN);
     const right =
-      extra.length === 0 ? spec.description : `${spec.description}\n${" ".repeat(32)}[${extra.join("; ")}]`;
-    return left.length >= 31 ? `${left}\n${" ".repeat(32)}${right}` : `${left.padEnd(32)}${right}`;
+      extra.length === 0
+        ? description
+        : `${description}\n${" ".repeat(COLUMN)}${wrap(`[${extra.join("; ")}]`, COLUMN)}`;
+    return left.length >= COLUMN - 1
+      ? `${left}\n${" ".repeat(COLUMN)}${right}`
+      : `${left.padEnd(COLUMN)}${right}`;
   });
   return rows.join("\n");
 }
+
+/** One line per command: the main help and the runbook's command reference (scripts/docs.ts) list these. */
+export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
+  run: "Consume the queue into PostgreSQL (follows forever; --until-empty drains and exits; --dry-run looks).",
+  keygen: "Print a new random masking key (for SECURELOG_KEY or --key-file).",
+  demo: "The whole pipeline on an embedded SQS emulator and embedded PostgreSQL, seeded with sample events.",
+  reveal: "Recover raw values of reversible masks (--mask encrypt), recording each in securelog_audit.",
+  forget: "Delete every row and rejection of one raw ip or device id (an erasure request); --dry-run counts.",
+  rekey: "Re-mask stored reversible values under the current key after a key rotation.",
+  stats: "What is in the table: rows, distinct devices and ips, shared devices, distributions, rejections.",
+  prune: "Forget idempotency-ledger entries older than the queue's retention period.",
+  replay: "Move messages from a dead-letter queue back to the main queue (--from-dlq URL).",
+};
+
+const EXIT_LINES = EXIT_CODES.map(
+  ({ code, meaning }) => `  ${String(code).padEnd(5)}${wrap(meaning, 7)}`,
+).join("\n");
 
 export const MAIN_HELP = `securelog — move login events from SQS into PostgreSQL, masking ip and device_id on the way.
 
 Usage: securelog <command> [options]
 
 Commands:
-  run       Consume the queue into PostgreSQL (follows forever; --until-empty drains and exits).
-  keygen    Print a new random masking key (for SECURELOG_KEY or --key-file).
-  demo      The whole pipeline on an embedded SQS emulator and embedded PostgreSQL, seeded with sample events.
-  reveal    Recover raw values of reversible masks (--mask encrypt), recording each in securelog_audit.
-  forget    Delete every row and rejection of one raw ip or device id (an erasure request); --dry-run lists them.
-  rekey     Re-mask stored reversible values under the current key after a key rotation.
-  stats     What is in the table: rows, distinct devices and ips, shared devices, distributions, rejections.
-  prune     Forget idempotency-ledger entries older than the queue's retention (default 14 days).
-  replay    Move messages from a dead-letter queue back to the main queue (--from-dlq URL).
+${Object.entries(COMMAND_SUMMARIES)
+  .map(([name, summary]) => `  ${name.padEnd(10)}${summary}`)
+  .join("\n")}
   help      Show help for a command: securelog help run
 
-Run \`securelog <command> --help\` for a command's options.
-Exit codes: 0 done, 1 runtime failure (unreachable service, missing queue), 2 bad usage or configuration.
+Run \`securelog <command> --help\` (or -h) for a command's options; \`securelog --version\` for the version.
+
+Exit codes:
+${EXIT_LINES}
 `;
 
 export const RUN_HELP = `Usage: securelog run [options]
 
 Long-polls the SQS queue, validates each message, masks ip and device_id, converts app_version, and loads rows
 into user_logins (rejections into user_logins_rejects). A message is deleted from the queue only after its row
-or rejection is committed. The masking key comes from SECURELOG_KEY (base64, from \`securelog keygen\`) or --key-file.
+or rejection is committed. The masking key comes from SECURELOG_KEY (as printed by \`securelog keygen\`) or
+--key-file. --dry-run shows what a run would do with the messages waiting, and changes nothing.
 
 Options (flag > environment variable > default):
 ${optionLines(RUN_OPTIONS)}
@@ -56,11 +109,9 @@ export const KEYGEN_HELP = `Usage: securelog keygen [--out FILE]
 
 Prints a new masking key: slk1_, 32 random bytes in base64url and a checksum, exactly what SECURELOG_KEY and
 --key-file expect. Passphrases and hand-made keys are refused everywhere; only generated keys are accepted.
-  --out FILE   Write the key to FILE (created with mode 0600, never overwritten) instead of printing it.
-  --convert    Read keys of the previous format (plain base64 of 32 bytes, as keygen printed them before, or
-               as a KMS generates them: aws kms generate-random --number-of-bytes 32) from standard input, in
-               key-file syntax, and print them in the current form, same order. The masks stay the same.
-  --help       Show this help.
+
+Options:
+${optionLines(KEYGEN_OPTIONS)}
 
 Keep the key secret and separate from the database: whoever has both can test guesses of ip and device_id.
 Losing it means new rows no longer match old ones for the same device.
@@ -70,11 +121,12 @@ export const DEMO_HELP = `Usage: securelog demo [--data-dir DIR] [--fresh]
 
 Runs the whole pipeline on this machine with nothing else installed: an in-process SQS emulator (fauxqs) with
 queue login-queue seeded from samples/login-events.jsonl, and an embedded PostgreSQL (PGlite, kept in DIR),
-both listening on 127.0.0.1 only, with a demo key generated into DIR. Prints the summary and a few masked rows.
-  --data-dir DIR   Where the embedded database and demo key live (default: .securelog/demo).
-  --fresh          Delete DIR's database first, so counts start from zero.
-  --log-level LVL  Log level for the run (default: warn).
-  --help           Show this help.
+both listening on 127.0.0.1 only, with a demo key generated into DIR. Prints the summary and a few masked
+rows.
+It needs the development install (npm ci in a clone): the emulator and PGlite are dev dependencies.
+
+Options:
+${optionLines(DEMO_OPTIONS)}
 `;
 
 const KEYS_NOTE = `Keys: the current key (SECURELOG_KEY, or the first key of --key-file) and previous keys (further lines of
@@ -85,7 +137,8 @@ export const REVEAL_HELP = `Usage: securelog reveal --reason TEXT MASKED...
 
 Recovers the raw ip or device id behind masks made with --mask encrypt. One-way masks (hmac, sha256) cannot
 be revealed, by design. A wrong key or an altered value is an error, never garbage. Each revealed value is
-recorded in securelog_audit (time, masked value, --reason, operator) before it is printed; no audit, no reveal.
+recorded in securelog_audit (time, masked value, --reason, operator) before it is printed; no audit, no
+reveal.
 
 Options:
 ${optionLines(PRIVACY_OPTIONS)}
@@ -102,10 +155,7 @@ the raw value given, under any loaded key, in one transaction, and records the d
 (a masked value and a count, never the raw value). --dry-run lists what would be deleted.
 
 Options:
-  --ip VALUE          The raw IP address (any spelling: ::ffff:1.2.3.4 and 1.2.3.4 are one address).
-  --device-id VALUE   The raw device id.
-  --dry-run           List the matching rows and rejections; delete nothing.
-${optionLines(PRIVACY_OPTIONS)}
+${optionLines({ ...FORGET_OPTIONS, ...PRIVACY_OPTIONS })}
 
 ${KEYS_NOTE}
 `;
@@ -118,30 +168,40 @@ each committed on its own, so it can be stopped and run again. One-way masks (hm
 raw values are gone; rekey says how many rows that concerns and exits 2.
 
 Options:
-  --batch-size N      Distinct values re-masked per transaction (default 1000).
-${optionLines(PRIVACY_OPTIONS)}
+${optionLines({ ...REKEY_OPTIONS, ...PRIVACY_OPTIONS })}
 
 ${KEYS_NOTE}
 `;
 
-export const PRUNE_HELP = `Usage: securelog prune [--older-than DAYS] [--database-url URL]
+export const PRUNE_HELP = `Usage: securelog prune [--older-than DAYS] [--queue-url URL] [--database-url URL]
 
-Deletes entries of the idempotency ledger (securelog_processed) older than DAYS (default 14, the longest time SQS
-keeps a message). Older entries can no longer protect against a redelivery. Do not prune below the queue's
-MessageRetentionPeriod: a late redelivery would then load a second row.
+Deletes entries of the idempotency ledger (securelog_processed) older than the queue keeps a message (its
+MessageRetentionPeriod, read from the queue, in whole days): past that no redelivery can arrive, so the entry
+protects nothing. A younger --older-than is refused without --force: a late redelivery would load a second
+row.
+Run it daily (deploy/kubernetes/prune-cronjob.yaml does).
+
+Options:
+${optionLines(PRUNE_OPTIONS)}
 `;
 
 export const REPLAY_HELP = `Usage: securelog replay --from-dlq URL [--queue-url URL] [--endpoint URL] [--region REGION]
 
 Moves every message of a dead-letter queue back to the main queue (--queue-url / SQS_QUEUE_URL), for example
 after fixing what made them fail. Each message is sent first and deleted from the dead-letter queue only
-afterwards; it keeps its first MessageId in the SecureLogOriginalId attribute, so the ledger still recognises a
-message that was committed before it was dead-lettered.
+afterwards; it keeps its first MessageId in the SecureLogOriginalId attribute, signed with the masking key, so
+the ledger still recognises a message that was committed before it was dead-lettered.
+
+Options:
+${optionLines(REPLAY_OPTIONS)}
 `;
 
 export const STATS_HELP = `Usage: securelog stats [--json] [--database-url URL]
 
 Reads user_logins and user_logins_rejects and prints: rows, distinct users, distinct (masked) devices and ips,
 devices seen with more than one user, the date range, the app_version, locale and device_type distributions,
-and rejections by reason. --json prints the same as JSON. Masked values only, as stored.
+and rejections by reason. Masked values only, as stored.
+
+Options:
+${optionLines(STATS_OPTIONS)}
 `;

@@ -3,36 +3,71 @@
  * for every invocation, the implementations only when their command runs (commands.ts loads those lazily).
  * Defaults and environment variables of the shared options are described once, in config-options.ts.
  */
-import { RUN_OPTIONS } from "../config-options.ts";
+import { type OptionSpec, RUN_OPTIONS } from "../config-options.ts";
 
 export const KEYGEN_OPTIONS = {
-  out: { type: "string" },
-  convert: { type: "boolean" },
-  help: { type: "boolean" },
-  verbose: { type: "boolean" },
-} as const;
+  out: {
+    type: "string",
+    valueName: "FILE",
+    description: "Write the key to FILE (created with mode 0600, never overwritten) instead of printing it.",
+  },
+  convert: {
+    type: "boolean",
+    description:
+      "Read keys of the previous format (plain base64 of 32 bytes, or a KMS's: aws kms generate-random --number-of-bytes 32) from standard input, in key-file syntax, and print them in the current form, same order. The masks stay the same.",
+  },
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
 
 export const DEMO_OPTIONS = {
-  "data-dir": { type: "string" },
-  fresh: { type: "boolean" },
-  "log-level": { type: "string" },
-  help: { type: "boolean" },
-  verbose: { type: "boolean" },
-} as const;
+  "data-dir": {
+    type: "string",
+    valueName: "DIR",
+    defaultText: "`.securelog/demo`",
+    description: "Where the embedded database and the demo key live.",
+  },
+  fresh: { type: "boolean", description: "Delete DIR's database first, so counts start from zero." },
+  "log-level": {
+    ...RUN_OPTIONS["log-level"],
+    env: [],
+    defaultText: "warn",
+    description: "Log level of the run.",
+  },
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
 
 export const FORGET_OPTIONS = {
-  ip: { type: "string" },
-  "device-id": { type: "string" },
-  "dry-run": { type: "boolean" },
-  reapply: { type: "boolean" },
-  from: { type: "string" },
-} as const;
+  ip: {
+    type: "string",
+    valueName: "VALUE",
+    description: "The raw IP address (any spelling: ::ffff:1.2.3.4 and 1.2.3.4 are one address).",
+  },
+  "device-id": { type: "string", valueName: "VALUE", description: "The raw device id." },
+  "dry-run": { type: "boolean", description: "Count what matches, per scheme and key; delete nothing." },
+  reapply: {
+    type: "boolean",
+    description:
+      "After restoring a backup: erase again every value the erasure register holds (no --ip or --device-id).",
+  },
+  from: {
+    type: "string",
+    valueName: "URL",
+    description:
+      "With --reapply: read the register from this database (where the erasures were made) instead of the restored one.",
+  },
+} as const satisfies Record<string, OptionSpec>;
 
 export const PRIVACY_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
   schema: RUN_OPTIONS.schema,
   // Accepted for scripts written before: reveal, forget and rekey read each value's scheme off the value.
-  mask: { ...RUN_OPTIONS.mask, description: "Ignored: every scheme is recognised from the stored values." },
+  mask: {
+    ...RUN_OPTIONS.mask,
+    description: "Ignored: every scheme is recognised from the stored values.",
+    docs: "ignored (kept for old scripts): every scheme is recognised from the stored values",
+  },
   "key-file": RUN_OPTIONS["key-file"],
   reason: {
     type: "string",
@@ -41,7 +76,7 @@ export const PRIVACY_OPTIONS = {
   },
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 
 export const PRUNE_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
@@ -49,16 +84,37 @@ export const PRUNE_OPTIONS = {
   "queue-url": RUN_OPTIONS["queue-url"],
   endpoint: RUN_OPTIONS.endpoint,
   region: RUN_OPTIONS.region,
-  "older-than": { type: "string" },
-  force: { type: "boolean" },
+  "older-than": {
+    type: "string",
+    valueName: "DAYS",
+    defaultText: "the queue's retention period, in whole days",
+    description:
+      "Prune ledger entries older than DAYS (whole days); fewer than the queue's retention is refused.",
+  },
+  force: {
+    type: "boolean",
+    description:
+      "Prune below the queue's retention, or without reading it (then --older-than, else 14 days, applies).",
+  },
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 
-export const REKEY_OPTIONS = { "batch-size": { type: "string" } } as const;
+export const REKEY_OPTIONS = {
+  "batch-size": {
+    type: "string",
+    valueName: "N",
+    defaultText: "1000",
+    description: "Distinct values re-masked per transaction (each committed on its own).",
+  },
+} as const satisfies Record<string, OptionSpec>;
 
 export const REPLAY_OPTIONS = {
-  "from-dlq": { type: "string" },
+  "from-dlq": {
+    type: "string",
+    valueName: "URL",
+    description: "The dead-letter queue to move messages from (required).",
+  },
   "queue-url": RUN_OPTIONS["queue-url"],
   endpoint: RUN_OPTIONS.endpoint,
   region: RUN_OPTIONS.region,
@@ -66,12 +122,15 @@ export const REPLAY_OPTIONS = {
   "key-file": RUN_OPTIONS["key-file"],
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 
 export const STATS_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
   schema: RUN_OPTIONS.schema,
-  json: { type: "boolean" },
+  json: {
+    type: "boolean",
+    description: "Print the same as JSON (numbers as numbers, absent values as null).",
+  },
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,
-} as const;
+} as const satisfies Record<string, OptionSpec>;

@@ -12,7 +12,8 @@ import { type CliIo, print } from "./io.ts";
 import { printable } from "./printable.ts";
 
 interface Count {
-  readonly value: string;
+  /** As stored: a number for app_version, null for an absent locale (shown as "(null)", kept null in --json). */
+  readonly value: string | number | null;
   readonly n: number;
 }
 
@@ -49,7 +50,10 @@ interface Totals {
 
 function section(title: string, counts: readonly Count[], total: number): string[] {
   // device_type and locale are producer text: shown, never obeyed by the terminal.
-  const shown = counts.map((c) => ({ ...c, value: printable(c.value) }));
+  const shown = counts.map((c) => ({
+    ...c,
+    value: c.value === null ? "(null)" : printable(String(c.value)),
+  }));
   const width = Math.max(12, ...shown.map((c) => c.value.length));
   return [
     `${title}:`,

@@ -53,7 +53,7 @@ export async function ensureTables(
   if (absentRequired.length > 0) {
     throw new SecureLogError(
       "tables_missing",
-      `${absentRequired.map((role) => `${tables.schema}.${TABLE_NAMES[role]}`).join(" and ")} does not exist in ${where}: nothing has been loaded there yet, or --database-url / --schema point elsewhere.`,
+      `${absentRequired.map((role) => `${tables.schema}.${TABLE_NAMES[role]}`).join(" and ")} ${absentRequired.length === 1 ? "does" : "do"} not exist in ${where}: nothing has been loaded there yet, or --database-url / --schema point elsewhere.`,
       { exitCode: 2 },
     );
   }

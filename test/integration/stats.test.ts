@@ -55,12 +55,13 @@ describe("securelog stats", () => {
         firstDate: true,
         lastDate: true,
         appVersions: [
-          { value: "1", n: 2 },
-          { value: "2", n: 2 },
-          { value: "0", n: 1 },
+          { value: 1, n: 2 },
+          { value: 2, n: 2 },
+          { value: 0, n: 1 },
         ],
         locales: [
-          { value: "(null)", n: 2 },
+          // JSON for programs: an absent locale is null, an app_version a number (the text table says "(null)").
+          { value: null, n: 2 },
           { value: "DE", n: 2 },
           { value: "PH", n: 1 },
         ],

@@ -1,21 +1,61 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { COMMANDS } from "../../src/cli/commands.ts";
+import { EXIT_CODES } from "../../src/cli/exit-codes.ts";
+import { COMMAND_SUMMARIES, MAIN_HELP } from "../../src/cli/help.ts";
+import { GENERATED, regenerate } from "../../src/cli/reference.ts";
 import { type OptionSpec, RUN_OPTIONS } from "../../src/config.ts";
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
 for (const document of ["README.md", "docs/operations.md"]) {
   describe(document, () => {
-    const README = readFileSync(new URL(`../../${document}`, import.meta.url), "utf8");
+    const text = read(document);
+
+    it("its reference tables are what the option tables make now (run `npm run docs` after changing an option)", () => {
+      assert.ok(text.includes("<!-- generated:run-options -->"));
+      assert.ok(text.includes("<!-- generated:exit-codes -->"));
+      assert.equal(regenerate(text), text);
+    });
 
     it("documents every option of `securelog run` and every environment variable it reads", () => {
-      const options: [string, OptionSpec][] = Object.entries(RUN_OPTIONS);
-      for (const [name, spec] of options) {
+      for (const [name, spec] of Object.entries(RUN_OPTIONS as Record<string, OptionSpec>)) {
         if (name === "help") continue;
-        assert.ok(README.includes(`\`--${name}`), `README lacks --${name}`);
+        assert.ok(text.includes(`\`--${name}`), `lacks --${name}`);
         for (const variable of spec.env ?? [])
-          assert.ok(README.includes(`\`${variable}\``), `README lacks ${variable}`);
+          assert.ok(text.includes(`\`${variable}\``), `lacks ${variable}`);
       }
-      assert.ok(README.includes("`SECURELOG_KEY`"));
+      assert.ok(text.includes("`SECURELOG_KEY`"));
+      for (const { code } of EXIT_CODES)
+        assert.ok(text.includes(`| \`${code}\` |`), `lacks exit code ${code}`);
     });
   });
 }
+
+describe("help", () => {
+  it("every command's help names each of its options, their variables and defaults, from the same table as the docs", () => {
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      for (const [option, spec] of Object.entries(command.options as Record<string, OptionSpec>)) {
+        assert.ok(command.help.includes(`--${option}`), `${name} --help lacks --${option}`);
+        for (const variable of spec.env ?? [])
+          assert.ok(command.help.includes(variable), `${name}: ${variable}`);
+        if (spec.defaultText !== undefined)
+          assert.ok(
+            command.help.replace(/\s+/g, " ").includes(spec.defaultText.replaceAll("`", "")),
+            `${name} --${option}: default`,
+          );
+      }
+      for (const line of command.help.split("\n")) assert.ok(line.length <= 110, `${name}: ${line}`);
+    }
+  });
+
+  it("the main help lists every command and every exit code; the runbook describes every command", () => {
+    assert.deepEqual(Object.keys(COMMAND_SUMMARIES).sort(), Object.keys(COMMANDS).sort());
+    for (const name of Object.keys(COMMANDS)) assert.match(MAIN_HELP, new RegExp(`^  ${name} `, "m"));
+    for (const { code } of EXIT_CODES) assert.match(MAIN_HELP, new RegExp(`^  ${code} `, "m"));
+    const runbook = read("docs/operations.md");
+    for (const name of Object.keys(COMMANDS)) assert.ok(runbook.includes(`#### \`securelog ${name}\``), name);
+    assert.ok(GENERATED.commands !== undefined);
+  });
+});

@@ -15,13 +15,11 @@ export const statsTotals = (t: Tables) => `SELECT
 
 export const statsAppVersions = (
   t: Tables,
-) => `SELECT app_version::text AS value, count(*)::int AS n FROM ${t.logins}
+) => `SELECT app_version AS value, count(*)::int AS n FROM ${t.logins}
   GROUP BY app_version ORDER BY count(*) DESC, app_version LIMIT $1`;
 
-export const statsLocales = (
-  t: Tables,
-) => `SELECT coalesce(locale, '(null)') AS value, count(*)::int AS n FROM ${t.logins}
-  GROUP BY locale ORDER BY 2 DESC, 1 LIMIT $1`;
+export const statsLocales = (t: Tables) => `SELECT locale AS value, count(*)::int AS n FROM ${t.logins}
+  GROUP BY locale ORDER BY 2 DESC, 1 NULLS FIRST LIMIT $1`;
 
 export const statsDeviceTypes = (
   t: Tables,
