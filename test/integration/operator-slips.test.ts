@@ -195,7 +195,11 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
         2,
         /cannot create public\.user_logins.*may not create tables in schema public/,
       );
-      oneLineError(await runCli(["stats", "--database-url", limited.href]), 2, /does not exist/);
+      oneLineError(
+        await runCli(["stats", "--database-url", limited.href]),
+        2,
+        /user_logins and .*user_logins_rejects do not exist/,
+      );
       // An owner creates them once; then INSERT and SELECT are enough.
       const owner = await runCli(
         [...DRAIN, "--queue-url", await queueWith(1, 10), "--database-url", db.url],
