@@ -1,31 +1,39 @@
 /**
- * Errors that cross module boundaries carry a stable `code`, the exit code the CLI should use, and whether
- * retrying the same operation could succeed. Messages never contain raw PII or secrets: callers build them
- * from configuration and error codes only, never from message bodies.
+ * The one error vocabulary. Every failure that crosses a module boundary is a SecureLogError carrying a stable
+ * `code`, the exit code the CLI should use, and a `disposition` that tells the caller what to do with it:
+ *
+ * - `retry`: an outage (database or SQS unreachable, a serialization race); the same call may succeed later,
+ *   so loops retry it within --max-retry-time (see RetryWindow);
+ * - `data`: the database refused a value of this batch; the batch is split until the message responsible is
+ *   stored as a rejection (pipeline.ts);
+ * - `fatal`: retrying cannot help; the run stops and the operator must act.
+ *
+ * Messages never contain raw PII or secrets: callers build them from configuration and error codes only,
+ * never from message bodies.
  */
-export type ExitCode = 0 | 1 | 2;
+export type Disposition = "retry" | "data" | "fatal";
 
 export interface SecureLogErrorOptions {
   exitCode?: 1 | 2;
-  retryable?: boolean;
+  disposition?: Disposition;
   cause?: unknown;
 }
 
 export class SecureLogError extends Error {
   readonly code: string;
   readonly exitCode: 1 | 2;
-  readonly retryable: boolean;
+  readonly disposition: Disposition;
 
   constructor(code: string, message: string, options: SecureLogErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SecureLogError";
     this.code = code;
     this.exitCode = options.exitCode ?? 1;
-    this.retryable = options.retryable ?? false;
+    this.disposition = options.disposition ?? "fatal";
   }
 }
 
-/** Bad usage or configuration: exit code 2, never retryable. */
+/** Bad usage or configuration: exit code 2, fatal. */
 export class ConfigError extends SecureLogError {
   constructor(message: string, code = "bad_config") {
     super(code, message, { exitCode: 2 });

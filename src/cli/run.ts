@@ -35,7 +35,7 @@ const BATCH_BYTES = 1024 * 1024;
  * retried; under a supervisor (systemd, Kubernetes) the restart does the waiting.
  */
 function atStartUp(error: unknown): never {
-  if (error instanceof SecureLogError && error.retryable) {
+  if (error instanceof SecureLogError && error.disposition === "retry") {
     throw new SecureLogError(
       error.code,
       `${error.message} (checked at start-up, not retried; outages during a run are retried for --max-retry-time)`,

@@ -11,9 +11,8 @@ export interface Rejection {
 }
 
 /**
- * The pipeline's write stage: turns received messages into outcomes and commits them, all or nothing. It
- * throws a SinkError (classified "retry", "data" or "fatal") when the commit fails, and a SecureLogError for a
- * bug; the pipeline decides what to do with either.
+ * The pipeline's write stage: turns received messages into outcomes and commits them, all or nothing. A
+ * failed commit throws a SecureLogError whose disposition (retry, data, fatal) the pipeline acts on.
  */
 export interface BatchWriter {
   /**

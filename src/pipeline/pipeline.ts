@@ -1,13 +1,13 @@
 import { coerceError, SecureLogError } from "../errors.ts";
-import { SinkError } from "../sink/row-sink.ts";
 import type { MessageSource, SourceMessage } from "../source/message.ts";
 import { Acknowledger } from "./acknowledger.ts";
-import { backoffMs, Notifier, sleep } from "./backoff.ts";
+import { Notifier, sleep } from "./backoff.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import { ConcurrencyController } from "./concurrency.ts";
 import type { PipelineEvents } from "./events.ts";
 import { VisibilityHeartbeat } from "./heartbeat.ts";
 import { HeldMessages } from "./held-messages.ts";
+import { RetryWindow } from "./retry-window.ts";
 
 export interface PipelineOptions {
   /** Concurrent receives: where they start, or the pinned number when maxConcurrency is absent. */
@@ -52,6 +52,24 @@ const RECEIVE_BYTES = 1024 * 1024;
 
 /** Receive retries back off to at most this, so polling resumes within a few seconds of SQS coming back. */
 const MAX_RECEIVE_BACKOFF_MS = 2000;
+/** Write retries back off to at most this: a database outage is usually longer, and every retry is a connect. */
+const MAX_WRITE_BACKOFF_MS = 10_000;
+
+/** A writer is expected to throw SecureLogErrors; anything else is a bug there, and ends the run. */
+function asWriteError(thrown: unknown): SecureLogError {
+  if (thrown instanceof SecureLogError) return thrown;
+  return new SecureLogError("sink_failed", `writing a batch failed: ${coerceError(thrown).message}`, {
+    cause: thrown,
+  });
+}
+
+function databaseGaveOut(error: SecureLogError, retry: RetryWindow): SecureLogError {
+  return new SecureLogError(
+    "database_unreachable",
+    `PostgreSQL has been failing for ${retry.failingForSeconds} s (${error.message}); giving up. Nothing uncommitted was deleted: those messages return to the queue.`,
+    { cause: error },
+  );
+}
 
 function bodyLength(messages: readonly SourceMessage[]): number {
   let length = 0;
@@ -203,8 +221,7 @@ export class Pipeline {
 
   async #pollLoop(index: number): Promise<void> {
     const signal = this.#stopPolling.signal;
-    let attempt = 0;
-    let failingSince: number | undefined;
+    const retry = new RetryWindow(this.#options.maxRetryTimeMs, MAX_RECEIVE_BACKOFF_MS);
     while (!signal.aborted) {
       // Pollers beyond the current target wait to be needed (or for the drain to end).
       if (index >= this.#concurrency.target) {
@@ -212,65 +229,81 @@ export class Pipeline {
         await this.#pollersChanged.wait();
         continue;
       }
-      // Large messages are received fewer at a time: one response, its text and its parsed form are all in
-      // memory at once, three copies of up to ten 1 MiB bodies per poller.
-      const count = Math.max(
-        1,
-        Math.min(RECEIVE_MAX_MESSAGES, Math.floor(RECEIVE_BYTES / this.#typicalBodyLength)),
-      );
-      const reservation = count * this.#typicalBodyLength;
-      if (!this.#roomToReceive(reservation)) {
-        await this.#capacity.wait();
-        continue;
-      }
-      let messages: readonly SourceMessage[];
-      this.#reservedBytes += reservation;
-      try {
-        messages = await this.#deps.source.receive(signal, count);
-        this.#concurrency.record({ asked: count, got: messages.length });
-      } catch (thrown) {
-        if (signal.aborted) break;
-        const error = coerceError(thrown);
-        const retryable = error instanceof SecureLogError && error.retryable;
-        failingSince ??= Date.now();
-        if (!retryable || Date.now() - failingSince >= this.#options.maxRetryTimeMs) {
-          this.#fail(error);
-          break;
-        }
-        const delayMs = backoffMs(attempt++, 200, MAX_RECEIVE_BACKOFF_MS);
-        this.#deps.events.emit("sourceRetry", { attempt, delayMs, error: error.message });
-        await sleep(delayMs, signal);
-        continue;
-      } finally {
-        this.#reservedBytes -= reservation;
-        this.#capacity.notify();
-      }
-      attempt = 0;
-      failingSince = undefined;
+      const messages = await this.#receive(signal, retry);
+      if (messages === undefined) continue;
       this.#deps.events.emit("polled", messages.length);
-      if (messages.length === 0) {
-        if (this.#options.untilEmpty && (await this.#isDrained())) {
-          this.#drained = true;
-          this.#pollersChanged.notify();
-          break;
-        }
-        // A drain short-polls (so that an empty queue ends it at once); when messages are still in flight
-        // elsewhere, wait a little before asking again instead of spinning on empty receives.
-        if (this.#options.untilEmpty) await sleep(IDLE_DRAIN_POLL_MS, signal);
-        continue;
-      }
-      const fresh = this.#held.admit(messages);
-      if (fresh.length < messages.length)
-        this.#deps.events.emit("redelivered", messages.length - fresh.length);
-      if (fresh.length === 0) continue;
-      const length = bodyLength(fresh);
-      this.#typicalBodyLength = Math.max(length / fresh.length, this.#typicalBodyLength * 0.95, 256);
-      this.#inFlight += fresh.length;
-      this.#inFlightBytes += length;
-      this.#deps.events.emit("received", fresh.length);
-      for (const message of fresh) this.#buffer.push(message);
-      this.#work.notify();
+      if (messages.length > 0) this.#hold(messages);
+      else if (await this.#foundEmpty(signal)) break;
     }
+  }
+
+  /**
+   * One receive within the memory bounds. Undefined when there was no room (after waiting for some) or the
+   * receive failed (after backing off, or failing the run once the outage outlasts --max-retry-time).
+   */
+  async #receive(signal: AbortSignal, retry: RetryWindow): Promise<readonly SourceMessage[] | undefined> {
+    // Large messages are received fewer at a time: one response, its text and its parsed form are all in
+    // memory at once, three copies of up to ten 1 MiB bodies per poller.
+    const count = Math.max(
+      1,
+      Math.min(RECEIVE_MAX_MESSAGES, Math.floor(RECEIVE_BYTES / this.#typicalBodyLength)),
+    );
+    const reservation = count * this.#typicalBodyLength;
+    if (!this.#roomToReceive(reservation)) {
+      await this.#capacity.wait();
+      return undefined;
+    }
+    let failure: Error;
+    this.#reservedBytes += reservation;
+    try {
+      const messages = await this.#deps.source.receive(signal, count);
+      this.#concurrency.record({ asked: count, got: messages.length });
+      retry.succeeded();
+      return messages;
+    } catch (thrown) {
+      failure = coerceError(thrown);
+    } finally {
+      this.#reservedBytes -= reservation;
+      this.#capacity.notify();
+    }
+    if (signal.aborted) return undefined;
+    const step =
+      failure instanceof SecureLogError && failure.disposition === "retry" ? retry.failed() : undefined;
+    if (step === undefined) {
+      this.#fail(failure);
+      return undefined;
+    }
+    this.#deps.events.emit("sourceRetry", { ...step, error: failure.message });
+    await sleep(step.delayMs, signal);
+    return undefined;
+  }
+
+  /** Takes received messages into the buffer the writers take batches from. */
+  #hold(messages: readonly SourceMessage[]): void {
+    const fresh = this.#held.admit(messages);
+    if (fresh.length < messages.length) this.#deps.events.emit("redelivered", messages.length - fresh.length);
+    if (fresh.length === 0) return;
+    const length = bodyLength(fresh);
+    this.#typicalBodyLength = Math.max(length / fresh.length, this.#typicalBodyLength * 0.95, 256);
+    this.#inFlight += fresh.length;
+    this.#inFlightBytes += length;
+    this.#deps.events.emit("received", fresh.length);
+    for (const message of fresh) this.#buffer.push(message);
+    this.#work.notify();
+  }
+
+  /** After an empty receive: true when a drain is over and this poller may leave. */
+  async #foundEmpty(signal: AbortSignal): Promise<boolean> {
+    if (!this.#options.untilEmpty) return false;
+    if (await this.#isDrained()) {
+      this.#drained = true;
+      this.#pollersChanged.notify();
+      return true;
+    }
+    // A drain short-polls (so that an empty queue ends it at once); when messages are still in flight
+    // elsewhere, wait a little before asking again instead of spinning on empty receives.
+    await sleep(IDLE_DRAIN_POLL_MS, signal);
+    return false;
   }
 
   /**
@@ -331,10 +364,10 @@ export class Pipeline {
 
   /** Writes a batch, retrying outages and isolating refused rows. False when the run is over. */
   async #commit(batch: readonly SourceMessage[], rejectAs?: Rejection): Promise<boolean> {
-    let attempt = 0;
-    let failingSince: number | undefined;
+    const retry = new RetryWindow(this.#options.maxRetryTimeMs, MAX_WRITE_BACKOFF_MS);
     for (;;) {
       const started = performance.now();
+      let error: SecureLogError;
       try {
         const result = await this.#deps.writer.write(batch, rejectAs);
         this.#deps.events.emit("committed", {
@@ -346,32 +379,18 @@ export class Pipeline {
         if (rejectAs !== undefined) this.#deps.events.emit("isolated", rejectAs.reason, rejectAs.detail);
         return true;
       } catch (thrown) {
-        const error = coerceError(thrown);
-        if (error instanceof SecureLogError) {
-          this.#fail(error);
-          return false;
-        }
-        const failure = error instanceof SinkError ? error.failure : "fatal";
-        if (failure === "data") return this.#isolate(batch, error as SinkError, rejectAs);
-        failingSince ??= Date.now();
-        if (failure === "fatal" || Date.now() - failingSince >= this.#options.maxRetryTimeMs) {
-          this.#fail(
-            new SecureLogError(
-              failure === "fatal" ? "sink_failed" : "database_unreachable",
-              failure === "fatal"
-                ? `writing to PostgreSQL failed: ${error.message}`
-                : `PostgreSQL has been failing for ${Math.round((Date.now() - failingSince) / 1000)} s (${error.message}); giving up. Nothing uncommitted was deleted: those messages return to the queue.`,
-              { cause: error },
-            ),
-          );
-          return false;
-        }
-        if (this.#abandon.signal.aborted) return false;
-        const delayMs = backoffMs(attempt++);
-        this.#deps.events.emit("sinkRetry", { attempt, delayMs, error: error.message });
-        await sleep(delayMs, this.#abandon.signal);
-        if (this.#abandon.signal.aborted) return false;
+        error = asWriteError(thrown);
       }
+      if (error.disposition === "data") return this.#isolate(batch, error, rejectAs);
+      const step = error.disposition === "retry" ? retry.failed() : undefined;
+      if (step === undefined) {
+        this.#fail(error.disposition === "retry" ? databaseGaveOut(error, retry) : error);
+        return false;
+      }
+      if (this.#abandon.signal.aborted) return false;
+      this.#deps.events.emit("sinkRetry", { ...step, error: error.message });
+      await sleep(step.delayMs, this.#abandon.signal);
+      if (this.#abandon.signal.aborted) return false;
     }
   }
 
@@ -381,7 +400,11 @@ export class Pipeline {
    * its rejection be refused, a minimal one (reason, digest, sizes; no body) is stored instead: nothing inside a
    * message may stop the pipeline.
    */
-  async #isolate(batch: readonly SourceMessage[], error: SinkError, rejectAs?: Rejection): Promise<boolean> {
+  async #isolate(
+    batch: readonly SourceMessage[],
+    error: SecureLogError,
+    rejectAs?: Rejection,
+  ): Promise<boolean> {
     if (batch.length > 1) {
       const middle = Math.ceil(batch.length / 2);
       return (
@@ -400,7 +423,10 @@ export class Pipeline {
     }
     const fallback: Rejection =
       rejectAs === undefined
-        ? { reason: `sink_refused:${error.code ?? "unknown"}`, detail: "full" }
+        ? {
+            reason: `sink_refused:${/^sink_refused:(.+)$/.exec(error.code)?.[1] ?? "unknown"}`,
+            detail: "full",
+          }
         : { reason: rejectAs.reason, detail: "minimal" };
     return this.#commit(batch, fallback);
   }

@@ -2,8 +2,8 @@
 // counts, reason codes, sanitized error messages, or the packed messages themselves: never a raw value in an
 // error, exactly as in one thread.
 import type { AppVersionMode, MaskConfig, SqsConfig } from "../config.ts";
-import { SecureLogError } from "../errors.ts";
-import { SinkError, type WriteResult } from "../sink/row-sink.ts";
+import { coerceError, type Disposition, SecureLogError } from "../errors.ts";
+import type { WriteResult } from "../sink/row-sink.ts";
 import type { Rejection } from "./batch-writer.ts";
 import type { PackedStrings, WireBatch } from "./wire-batch.ts";
 
@@ -31,21 +31,13 @@ export type WriterRequest =
   | { readonly type: "delete"; readonly seq: number; readonly receiptHandles: PackedStrings }
   | { readonly type: "close" };
 
-export type WireError =
-  | {
-      readonly kind: "sink";
-      readonly failure: SinkError["failure"];
-      readonly code?: string;
-      readonly message: string;
-    }
-  | {
-      readonly kind: "securelog";
-      readonly code: string;
-      readonly message: string;
-      readonly exitCode: 1 | 2;
-      readonly retryable: boolean;
-    }
-  | { readonly kind: "other"; readonly message: string };
+/** A SecureLogError as it crosses the thread boundary: the same fields, nothing else. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly exitCode: 1 | 2;
+  readonly disposition: Disposition;
+}
 
 export type WriterReply =
   | { readonly type: "written"; readonly seq: number; readonly result: WriteResult }
@@ -53,31 +45,22 @@ export type WriterReply =
   | { readonly type: "failed"; readonly seq: number; readonly error: WireError }
   | { readonly type: "idleError"; readonly message: string };
 
-export function toWireError(error: unknown): WireError {
-  if (error instanceof SinkError)
-    return {
-      kind: "sink",
-      failure: error.failure,
-      ...(error.code === undefined ? {} : { code: error.code }),
-      message: error.message,
-    };
-  if (error instanceof SecureLogError)
-    return {
-      kind: "securelog",
-      code: error.code,
-      message: error.message,
-      exitCode: error.exitCode,
-      retryable: error.retryable,
-    };
-  return { kind: "other", message: error instanceof Error ? error.message : String(error) };
+export function toWireError(thrown: unknown): WireError {
+  const error =
+    thrown instanceof SecureLogError
+      ? thrown
+      : new SecureLogError("internal", `the writer thread failed: ${coerceError(thrown).message}`);
+  return {
+    code: error.code,
+    message: error.message,
+    exitCode: error.exitCode,
+    disposition: error.disposition,
+  };
 }
 
-export function fromWireError(error: WireError): Error {
-  if (error.kind === "sink") return new SinkError(error.failure, error.code, error.message, undefined);
-  if (error.kind === "securelog")
-    return new SecureLogError(error.code, error.message, {
-      exitCode: error.exitCode,
-      retryable: error.retryable,
-    });
-  return new SecureLogError("internal", `the writer thread failed: ${error.message}`);
+export function fromWireError(error: WireError): SecureLogError {
+  return new SecureLogError(error.code, error.message, {
+    exitCode: error.exitCode,
+    disposition: error.disposition,
+  });
 }

@@ -1,14 +1,4 @@
-import { errorCode, SecureLogError } from "../errors.ts";
-
-/**
- * What to do about a failed database operation, decided once, here, by cause:
- * - retry: the server or the connection is (maybe briefly) unavailable, or the transaction lost a race;
- *   the same batch will succeed later.
- * - data: PostgreSQL refused a value in the batch; retrying the same batch fails the same way, so the batch
- *   is split to find the message responsible.
- * - fatal: anything else (missing privilege, wrong schema): retrying will not help, stop and say so.
- */
-export type SinkFailure = "retry" | "data" | "fatal";
+import { type Disposition, errorCode, SecureLogError } from "../errors.ts";
 
 const RETRY_ERRNOS = new Set([
   "ECONNREFUSED",
@@ -31,7 +21,13 @@ const RETRY_MESSAGES = [
   "server closed the connection",
 ];
 
-export function classifySinkError(error: unknown): SinkFailure {
+/**
+ * The disposition of a failed database operation, decided once, here, by cause: `retry` when the server or
+ * the connection is (maybe briefly) unavailable or the transaction lost a race; `data` when PostgreSQL refused
+ * a value of the batch (the same batch fails the same way, so it is split to find the message responsible);
+ * `fatal` for anything else (missing privilege, wrong schema).
+ */
+export function classifySinkError(error: unknown): Disposition {
   const code = errorCode(error);
   if (code !== undefined) {
     if (RETRY_ERRNOS.has(code)) return "retry";
@@ -79,6 +75,29 @@ export function databaseUnreachable(databaseUrl: string, cause: unknown): Secure
   return new SecureLogError(
     "database_unreachable",
     `cannot reach PostgreSQL at ${describeDatabase(databaseUrl)}: ${describeSinkError(cause)}. Is it running, and is --database-url / DATABASE_URL right?`,
-    { exitCode: 1, retryable: true, cause },
+    { exitCode: 1, disposition: "retry", cause },
   );
+}
+
+/**
+ * A failed write of a batch, as the pipeline handles it. A refused value's code is the reason its message is
+ * stored under once isolated (`sink_refused:<SQLSTATE>`).
+ */
+export function sinkWriteError(error: unknown): SecureLogError {
+  const disposition = classifySinkError(error);
+  const description = describeSinkError(error);
+  switch (disposition) {
+    case "retry":
+      return new SecureLogError("database_unreachable", description, { disposition, cause: error });
+    case "data":
+      return new SecureLogError(`sink_refused:${errorCode(error) ?? "unknown"}`, description, {
+        disposition,
+        cause: error,
+      });
+    case "fatal":
+      return new SecureLogError("sink_failed", `writing to PostgreSQL failed: ${description}`, {
+        disposition,
+        cause: error,
+      });
+  }
 }

@@ -1,10 +1,16 @@
 import pg from "pg";
-import { coerceError, errorCode, SecureLogError } from "../errors.ts";
+import { coerceError, SecureLogError } from "../errors.ts";
 import type { Outcome, Rejecter } from "../transform/transform.ts";
 import { ensureTables, type SchemaNeeds } from "./ensure-schema.ts";
 import { checkMaskingSettings, type MaskingSettings } from "./masking-config.ts";
-import { classifySinkError, databaseUnreachable, describeDatabase, describeSinkError } from "./pg-errors.ts";
-import { type RowSink, SinkError, type WriteResult } from "./row-sink.ts";
+import {
+  classifySinkError,
+  databaseUnreachable,
+  describeDatabase,
+  describeSinkError,
+  sinkWriteError,
+} from "./pg-errors.ts";
+import type { RowSink, WriteResult } from "./row-sink.ts";
 import { type Tables, tablesIn } from "./sql/tables.ts";
 import { type OutcomeStatements, outcomeStatements, writeOutcomes } from "./write-outcomes.ts";
 
@@ -99,7 +105,7 @@ export class PgSink implements RowSink {
     try {
       return await this.#write(outcomes);
     } catch (error) {
-      throw new SinkError(classifySinkError(error), errorCode(error), describeSinkError(error), error);
+      throw sinkWriteError(error);
     }
   }
 

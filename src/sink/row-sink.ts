@@ -15,22 +15,3 @@ export interface RowSink {
   write(outcomes: readonly Outcome[]): Promise<WriteResult>;
   close(): Promise<void>;
 }
-
-/** A failed write, classified where it happened (see classifySinkError). */
-export class SinkError extends Error {
-  readonly failure: "retry" | "data" | "fatal";
-  /** SQLSTATE or errno, when the driver gave one. */
-  readonly code: string | undefined;
-
-  constructor(
-    failure: "retry" | "data" | "fatal",
-    code: string | undefined,
-    message: string,
-    cause: unknown,
-  ) {
-    super(message, { cause });
-    this.name = "SinkError";
-    this.failure = failure;
-    this.code = code;
-  }
-}

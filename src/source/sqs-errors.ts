@@ -76,7 +76,7 @@ export function sourceError(error: unknown, queueUrl: string, endpoint: string |
       return new SecureLogError(
         "sqs_unreachable",
         `cannot reach SQS at ${where} (${describe(error)}). Is the endpoint running, and are --endpoint / AWS_ENDPOINT_URL and --queue-url right?`,
-        { cause: error, retryable: true },
+        { cause: error, disposition: "retry" },
       );
     case "fatal":
       return new SecureLogError("sqs_error", `SQS call failed for ${queueUrl}: ${describe(error)}`, {

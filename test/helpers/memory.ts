@@ -1,6 +1,6 @@
 import type { PipelineOptions } from "../../src/pipeline/pipeline.ts";
-import type { WriteResult } from "../../src/sink/row-sink.ts";
-import { type RowSink, SinkError } from "../../src/sink/row-sink.ts";
+import { sinkWriteError } from "../../src/sink/pg-errors.ts";
+import type { RowSink, WriteResult } from "../../src/sink/row-sink.ts";
 import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import type { Outcome } from "../../src/transform/transform.ts";
 import type { RejectReason } from "../../src/transform/validate.ts";
@@ -87,7 +87,9 @@ export class MemorySink implements RowSink {
       await new Promise((r) => setTimeout(r, this.#behaviour.delayMs));
     if (this.#behaviour.down === true || this.#failures < (this.#behaviour.failFirst ?? 0)) {
       this.#failures++;
-      throw new SinkError("retry", "ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:5432", undefined);
+      throw sinkWriteError(
+        Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }),
+      );
     }
     const refused = (o: Outcome) =>
       (o.kind === "row" && o.message.id === this.#behaviour.refuse) ||
@@ -95,7 +97,7 @@ export class MemorySink implements RowSink {
         o.message.id === this.#behaviour.refuseFullRejection &&
         o.reject.maskedBody !== null);
     if (outcomes.some(refused)) {
-      throw new SinkError("data", "22021", "PostgreSQL refused a value (SQLSTATE 22021)", undefined);
+      throw sinkWriteError(Object.assign(new Error("invalid byte sequence"), { code: "22021" }));
     }
     const rejected = new Map<RejectReason, number>();
     let loaded = 0;

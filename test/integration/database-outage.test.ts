@@ -6,8 +6,8 @@ import type { CliIo } from "../../src/cli/io.ts";
 import { executeRun } from "../../src/cli/run.ts";
 import { loadRunConfig } from "../../src/config.ts";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { SecureLogError } from "../../src/errors.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
-import { SinkError } from "../../src/sink/row-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 import { createTransformer } from "../../src/transform/transform.ts";
@@ -158,7 +158,7 @@ describe("connections cut in the middle of writes", () => {
           if (result.status === "fulfilled") committed++;
           else {
             assert.ok(
-              result.reason instanceof SinkError && result.reason.failure === "retry",
+              result.reason instanceof SecureLogError && result.reason.disposition === "retry",
               String(result.reason),
             );
             retryable++;

@@ -6,8 +6,8 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../../src/embedded/embedded-postgres.ts";
 import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { SecureLogError } from "../../src/errors.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
-import { SinkError } from "../../src/sink/row-sink.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { keyFromBytes, keyRing } from "../../src/transform/mask-key.ts";
@@ -198,8 +198,8 @@ for (const backend of BACKENDS) {
       const poisoned: Outcome = { ...bad, row: { ...bad.row, user_id: "nul\u0000inside" } };
       const before = await count("securelog_processed");
       await assert.rejects(sink.write([poisoned, ...batch.slice(1)]), (error: unknown) => {
-        assert.ok(error instanceof SinkError);
-        assert.equal(error.failure, "data");
+        assert.ok(error instanceof SecureLogError);
+        assert.equal(error.disposition, "data");
         assert.ok(!error.message.includes("nul"), error.message);
         return true;
       });
@@ -221,7 +221,7 @@ describe("PgSink without a database", () => {
     });
     await assert.rejects(
       sink.write(outcomes(1, "d")),
-      (error: unknown) => error instanceof SinkError && error.failure === "retry",
+      (error: unknown) => error instanceof SecureLogError && error.disposition === "retry",
     );
     await sink.close();
   });

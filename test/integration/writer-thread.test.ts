@@ -6,7 +6,6 @@ import { SecureLogError } from "../../src/errors.ts";
 import type { WriterSetup } from "../../src/pipeline/writer-protocol.ts";
 import { WriterThread } from "../../src/pipeline/writer-thread.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
-import { SinkError } from "../../src/sink/row-sink.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { useServices } from "../helpers/services.ts";
@@ -82,8 +81,8 @@ describe("the writer thread, against PostgreSQL and the SQS emulator", () => {
     );
     try {
       await assert.rejects(thread.write([]), (error: unknown) => {
-        assert.ok(error instanceof SinkError, String(error));
-        assert.equal(error.failure, "retry");
+        assert.ok(error instanceof SecureLogError, String(error));
+        assert.equal(error.disposition, "retry");
         assert.match(error.message, /ECONNREFUSED/);
         assert.ok(!error.message.includes("s3cret"));
         return true;

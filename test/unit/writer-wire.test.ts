@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { SecureLogError } from "../../src/errors.ts";
 import { packMessages, packStrings, unpackMessages, unpackStrings } from "../../src/pipeline/wire-batch.ts";
 import { fromWireError, toWireError } from "../../src/pipeline/writer-protocol.ts";
-import { SinkError } from "../../src/sink/row-sink.ts";
+import { sinkWriteError } from "../../src/sink/pg-errors.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
 
 const message = fc.record({
@@ -52,27 +52,27 @@ describe("messages crossing to the writer thread", () => {
 });
 
 describe("errors crossing back from the writer thread", () => {
-  it("a sink failure keeps its class, SQLSTATE and message, so the pipeline retries or isolates as before", () => {
+  it("a refused value keeps its disposition, SQLSTATE and message, so the pipeline isolates it as before", () => {
     const error = fromWireError(
-      toWireError(new SinkError("data", "22021", "PostgreSQL refused a value", new Error("x"))),
+      toWireError(sinkWriteError(Object.assign(new Error("invalid byte sequence"), { code: "22021" }))),
     );
-    assert.ok(error instanceof SinkError);
+    assert.ok(error instanceof SecureLogError);
     assert.deepEqual(
-      [error.failure, error.code, error.message],
-      ["data", "22021", "PostgreSQL refused a value"],
+      [error.disposition, error.code, error.message],
+      ["data", "sink_refused:22021", "PostgreSQL refused a value (SQLSTATE 22021)"],
     );
   });
 
-  it("a SecureLogError keeps its code, exit code and retryability", () => {
+  it("a SecureLogError keeps its code, exit code and disposition", () => {
     const error = fromWireError(
       toWireError(
-        new SecureLogError("sqs_unreachable", "cannot reach SQS", { exitCode: 2, retryable: true }),
+        new SecureLogError("sqs_unreachable", "cannot reach SQS", { exitCode: 2, disposition: "retry" }),
       ),
     );
     assert.ok(error instanceof SecureLogError);
     assert.deepEqual(
-      [error.code, error.exitCode, error.retryable, error.message],
-      ["sqs_unreachable", 2, true, "cannot reach SQS"],
+      [error.code, error.exitCode, error.disposition, error.message],
+      ["sqs_unreachable", 2, "retry", "cannot reach SQS"],
     );
   });
 
