@@ -1,10 +1,10 @@
 import { MIN_VISIBILITY_TIMEOUT_SECONDS, type RunConfig } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
-import type { HealthServer } from "../ops/health-server.ts";
-import { createLogger, logPipelineEvents } from "../ops/logger.ts";
+import { attachOperations, type OperationsSetup } from "../ops/attach.ts";
+import { createLogger, type Logger, logPipelineEvents } from "../ops/logger.ts";
 import { RunSummary } from "../ops/summary.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
-import { Pipeline } from "../pipeline/pipeline.ts";
+import { Pipeline, type PipelineOptions } from "../pipeline/pipeline.ts";
 import { WriterThread } from "../pipeline/writer-thread.ts";
 import { describeDatabase } from "../sink/pg-errors.ts";
 import { PgSink } from "../sink/pg-sink.ts";
@@ -13,6 +13,7 @@ import { verifyOriginalId } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { describeKeys } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
+import { Shutdown } from "./shutdown.ts";
 
 export const SHA256_WARNING =
   "warning: --mask sha256 is unkeyed. There are only 2^32 IPv4 addresses and 10^9 SSN-shaped device ids, and one GPU " +
@@ -52,6 +53,152 @@ export interface RunTuning {
 
 export const DEFAULT_TUNING: RunTuning = { writers: 2 };
 
+/** The two ends of a run: the queue it receives from and the database its checks and /readyz ask. */
+interface Ends {
+  readonly source: SqsSource;
+  readonly sink: PgSink;
+  /** One socket per poller, plus room for the heartbeat and queue-depth calls; the writer thread gets as many. */
+  readonly maxSockets: number;
+}
+
+function openEnds(config: RunConfig, logger: Logger, resources: AsyncDisposableStack): Ends {
+  const maxSockets = (config.pinnedConcurrency ? config.concurrency : config.maxConcurrency) + 8;
+  const keys = config.mask.mode === "sha256" ? undefined : config.mask.keys.all;
+  // Schema checks and /readyz; the rows go through the writer thread's own connections.
+  const sink = new PgSink({
+    databaseUrl: config.databaseUrl,
+    tables: tablesIn(config.schema),
+    poolSize: 1,
+    onIdleError: (error) => logger.warn(`idle database connection failed: ${error.message}`),
+  });
+  resources.defer(() => sink.close());
+  const source = new SqsSource(config.sqs, {
+    waitTimeSeconds: config.waitTimeSeconds,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    maxSockets,
+    // Only an attribute signed by `securelog replay` with a loaded key may choose the ledger id.
+    ...(keys === undefined ? {} : { originalId: (attribute: string) => verifyOriginalId(keys, attribute) }),
+  });
+  resources.defer(() => source.close());
+  return { source, sink, maxSockets };
+}
+
+/** Checks both ends before anything is consumed; resolves with the visibility timeout messages get. */
+async function checkEnds({ source, sink }: Ends, config: RunConfig, logger: Logger): Promise<number> {
+  await sink.ensureSchema().catch(atStartUp);
+  await sink.checkMasking({
+    scheme: config.mask.mode,
+    appVersion: config.appVersion,
+    keyIds: config.mask.mode === "sha256" ? [] : config.mask.keys.all.map((k) => k.id),
+  });
+  const queue = await source.inspect().catch(atStartUp);
+  let visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
+  if (visibilityTimeoutSeconds < MIN_VISIBILITY_TIMEOUT_SECONDS) {
+    logger.warn(
+      `the queue's visibility timeout is ${visibilityTimeoutSeconds} s; receiving with ${MIN_VISIBILITY_TIMEOUT_SECONDS} s instead, so that messages are not delivered again while they are being loaded`,
+    );
+    visibilityTimeoutSeconds = MIN_VISIBILITY_TIMEOUT_SECONDS;
+    source.useVisibilityTimeout(visibilityTimeoutSeconds);
+  }
+  logger.info(
+    {
+      queue: config.sqs.queueUrl,
+      table: `${describeDatabase(config.databaseUrl)} ${config.schema}.user_logins`,
+      visible: queue.visibleMessages,
+      visibilityTimeout: visibilityTimeoutSeconds,
+      pollers: config.pinnedConcurrency
+        ? config.concurrency
+        : `adaptive, ${config.concurrency} to start, at most ${config.maxConcurrency}`,
+      mask:
+        config.mask.mode === "sha256"
+          ? "sha256 (unkeyed)"
+          : `${config.mask.mode}, keys ${describeKeys(config.mask.keys)}`,
+      appVersion: config.appVersion,
+      untilEmpty: config.untilEmpty,
+    },
+    "consuming",
+  );
+  return visibilityTimeoutSeconds;
+}
+
+function pipelineOptions(
+  config: RunConfig,
+  tuning: RunTuning,
+  visibilityTimeoutSeconds: number,
+): PipelineOptions {
+  return {
+    concurrency: config.pinnedConcurrency
+      ? config.concurrency
+      : Math.min(config.concurrency, config.maxConcurrency),
+    ...(config.pinnedConcurrency ? {} : { maxConcurrency: config.maxConcurrency }),
+    batchSize: config.batchSize,
+    batchBytes: BATCH_BYTES,
+    writers: tuning.writers,
+    maxInFlight: config.maxInFlight,
+    maxInFlightBytes: config.maxInFlightMb * 1024 * 1024,
+    maxRetryTimeMs: config.maxRetryTimeMs,
+    untilEmpty: config.untilEmpty,
+    visibilityTimeoutMs: visibilityTimeoutSeconds * 1000,
+  };
+}
+
+function shutdownOn(io: CliIo, config: RunConfig, logger: Logger): Shutdown {
+  return new Shutdown(io, {
+    timeoutMs: config.shutdownTimeoutMs,
+    echoMs: SIGNAL_ECHO_MS,
+    // Through the logger: a JSON line off a terminal, like every other line of the run.
+    notice: (step, signal) =>
+      logger.warn(
+        { signal },
+        step === "finishing"
+          ? "finishing in-flight batches, then exiting (send the signal again to exit at once)"
+          : "exiting now; messages not yet committed stay on the queue and will be redelivered",
+      ),
+    timedOut: () =>
+      new SecureLogError(
+        "shutdown_timeout",
+        `in-flight batches were not committed within --shutdown-timeout (${config.shutdownTimeoutMs / 1000} s); they stay on the queue and will be redelivered`,
+      ),
+    interrupted: (signal) => new SecureLogError("interrupted", `${signal} again: exiting without waiting`),
+  });
+}
+
+/** Transforms, commits and deletes on another core (see WriterThread). */
+function startWriter(config: RunConfig, tuning: RunTuning, ends: Ends, logger: Logger): WriterThread {
+  const { appVersion, databaseUrl, mask, schema, sqs } = config;
+  return new WriterThread(
+    { databaseUrl, schema, poolSize: tuning.writers, mask, appVersion, sqs, maxSockets: ends.maxSockets },
+    (message) => logger.warn(`idle database connection failed: ${message}`),
+  );
+}
+
+/** Metrics and /readyz with --metrics-port, the live line on a terminal. */
+function operationsFor(
+  config: RunConfig,
+  { source, sink }: Ends,
+  run: Pick<OperationsSetup, "events" | "pipeline" | "logger"> & { readonly terminal: boolean },
+  io: CliIo,
+): OperationsSetup {
+  return {
+    ...run,
+    queueDepth: () =>
+      source.inspect().then(
+        (q) => q.visibleMessages,
+        () => undefined,
+      ),
+    checks: [
+      { name: "sqs", check: () => source.inspect().then(() => undefined) },
+      { name: "postgres", check: () => sink.ping() },
+    ],
+    ...(config.metricsPort === undefined
+      ? {}
+      : { metrics: { host: config.metricsHost, port: config.metricsPort } }),
+    ...(run.terminal && !config.quiet
+      ? { progress: { stream: io.stderr, mode: config.untilEmpty ? "drain" : "follow" } }
+      : {}),
+  };
+}
+
 /**
  * Connects to both ends, checks them before consuming anything, runs the pipeline and prints the summary.
  * Throws a SecureLogError (with its exit code) for anything the operator must fix.
@@ -64,199 +211,35 @@ export async function executeRun(
   const terminal = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr, terminal);
   if (config.mask.mode === "sha256") logger.warn(SHA256_WARNING);
-
-  // One socket per poller, plus room for the heartbeat and queue-depth calls; the writer thread's deletes get as many.
-  const maxSockets = (config.pinnedConcurrency ? config.concurrency : config.maxConcurrency) + 8;
-  const keys = config.mask.mode === "sha256" ? undefined : config.mask.keys.all;
-  const onIdleError = (message: string) => logger.warn(`idle database connection failed: ${message}`);
-  // Schema checks and /readyz; the rows go through the writer thread's own connections.
-  const tables = tablesIn(config.schema);
-  const sink = new PgSink({
-    databaseUrl: config.databaseUrl,
-    tables,
-    poolSize: 1,
-    onIdleError: (error) => onIdleError(error.message),
-  });
-  const source = new SqsSource(config.sqs, {
-    waitTimeSeconds: config.waitTimeSeconds,
-    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
-    maxSockets,
-    // Only an attribute signed by `securelog replay` with a loaded key may choose the ledger id.
-    ...(keys === undefined ? {} : { originalId: (attribute: string) => verifyOriginalId(keys, attribute) }),
-  });
   const events = createPipelineEvents();
-  const summary = new RunSummary(events);
   logPipelineEvents(events, logger);
-  let writer: WriterThread | undefined;
-  let pipeline: Pipeline | undefined;
-  let stopRequested = false;
-  let shutdownTimer: NodeJS.Timeout | undefined;
-  let signals = 0;
-  let firstSignalAt = 0;
-  const onSignal = (signal: string) => {
-    // One Ctrl-C can arrive more than once: the terminal signals the whole process group, and npm/npx and
-    // our launcher also pass it on to their child. Only a signal well after the first means "now".
-    if (signals > 0 && Date.now() - firstSignalAt < SIGNAL_ECHO_MS) return;
-    signals++;
-    if (signals === 1) {
-      firstSignalAt = Date.now();
-      // Through the logger: a JSON line off a terminal, like every other line of the run.
-      logger.warn(
-        { signal },
-        "finishing in-flight batches, then exiting (send the signal again to exit at once)",
-      );
-      stopRequested = true;
-      pipeline?.stop();
-      shutdownTimer = setTimeout(() => {
-        pipeline?.abandon(
-          new SecureLogError(
-            "shutdown_timeout",
-            `in-flight batches were not committed within --shutdown-timeout (${config.shutdownTimeoutMs / 1000} s); they stay on the queue and will be redelivered`,
-          ),
-        );
-      }, config.shutdownTimeoutMs);
-      shutdownTimer.unref();
-    } else {
-      pipeline?.abandon(new SecureLogError("interrupted", `${signal} again: exiting without waiting`));
-      logger.warn(
-        { signal },
-        "exiting now; messages not yet committed stay on the queue and will be redelivered",
-      );
-      io.exitNow(130);
-    }
-  };
-  // Installed before any work starts, so that a signal during start-up is a graceful stop, not a kill.
-  io.signals.on("SIGINT", onSignal);
-  io.signals.on("SIGTERM", onSignal);
-  let started = false;
-  let health: HealthServer | undefined;
-  let stopProgress: (() => void) | undefined;
+  const summary = new RunSummary(events);
+  // Closed in reverse: operations, then the summary is printed, the writer, the signal handlers, the queue, the database.
+  const resources = new AsyncDisposableStack();
   try {
-    await sink.ensureSchema().catch(atStartUp);
-    await sink.checkMasking({
-      scheme: config.mask.mode,
-      appVersion: config.appVersion,
-      keyIds: config.mask.mode === "sha256" ? [] : config.mask.keys.all.map((k) => k.id),
+    const ends = openEnds(config, logger, resources);
+    const shutdown = resources.use(shutdownOn(io, config, logger));
+    const visibilityTimeoutSeconds = await checkEnds(ends, config, logger);
+    const writer = startWriter(config, tuning, ends, logger);
+    resources.defer(() => writer.close());
+    // Receives here, deletes from the writer thread (see WriterThread).
+    const pipeline = new Pipeline(
+      { source: ends.source, acknowledger: writer, writer, events },
+      pipelineOptions(config, tuning, visibilityTimeoutSeconds),
+    );
+    shutdown.attach(pipeline);
+    const operations = await attachOperations(
+      operationsFor(config, ends, { events, pipeline, logger, terminal }, io),
+    );
+    // Printed once the progress line is gone, whether the run ends well or not.
+    resources.defer(() => {
+      summary.finish();
+      print(io.stdout, summary.format());
     });
-    const queue = await source.inspect().catch(atStartUp);
-    let visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
-    if (visibilityTimeoutSeconds < MIN_VISIBILITY_TIMEOUT_SECONDS) {
-      logger.warn(
-        `the queue's visibility timeout is ${visibilityTimeoutSeconds} s; receiving with ${MIN_VISIBILITY_TIMEOUT_SECONDS} s instead, so that messages are not delivered again while they are being loaded`,
-      );
-      visibilityTimeoutSeconds = MIN_VISIBILITY_TIMEOUT_SECONDS;
-      source.useVisibilityTimeout(visibilityTimeoutSeconds);
-    }
-    logger.info(
-      {
-        queue: config.sqs.queueUrl,
-        table: `${describeDatabase(config.databaseUrl)} ${tables.schema}.user_logins`,
-        visible: queue.visibleMessages,
-        visibilityTimeout: visibilityTimeoutSeconds,
-        pollers: config.pinnedConcurrency
-          ? config.concurrency
-          : `adaptive, ${config.concurrency} to start, at most ${config.maxConcurrency}`,
-        mask:
-          config.mask.mode === "sha256"
-            ? "sha256 (unkeyed)"
-            : `${config.mask.mode}, keys ${describeKeys(config.mask.keys)}`,
-        appVersion: config.appVersion,
-        untilEmpty: config.untilEmpty,
-      },
-      "consuming",
-    );
-    writer = new WriterThread(
-      {
-        databaseUrl: config.databaseUrl,
-        schema: config.schema,
-        poolSize: tuning.writers,
-        mask: config.mask,
-        appVersion: config.appVersion,
-        sqs: config.sqs,
-        maxSockets,
-      },
-      onIdleError,
-    );
-    const thread = writer;
-    pipeline = new Pipeline(
-      {
-        // Receives here, deletes from the writer thread (see WriterThread).
-        source: {
-          receive: (signal, max) => source.receive(signal, max),
-          delete: (messages) => thread.delete(messages),
-          extend: (messages, seconds) => source.extend(messages, seconds),
-          pending: () => source.pending(),
-        },
-        writer,
-        events,
-      },
-      {
-        concurrency: config.pinnedConcurrency
-          ? config.concurrency
-          : Math.min(config.concurrency, config.maxConcurrency),
-        ...(config.pinnedConcurrency ? {} : { maxConcurrency: config.maxConcurrency }),
-        batchSize: config.batchSize,
-        batchBytes: BATCH_BYTES,
-        writers: tuning.writers,
-        maxInFlight: config.maxInFlight,
-        maxInFlightBytes: config.maxInFlightMb * 1024 * 1024,
-        maxRetryTimeMs: config.maxRetryTimeMs,
-        untilEmpty: config.untilEmpty,
-        visibilityTimeoutMs: visibilityTimeoutSeconds * 1000,
-      },
-    );
-    if (stopRequested) pipeline.stop();
-    // Visible messages left, for the metrics gauge and the progress line; undefined when SQS does not answer.
-    const queueDepth = () =>
-      source.inspect().then(
-        (q) => q.visibleMessages,
-        () => undefined,
-      );
-    if (config.metricsPort !== undefined) {
-      const running = pipeline;
-      // Loaded only with --metrics-port: prom-client and the HTTP server are start-up time nobody else needs.
-      const [{ createMetrics }, { startHealthServer }] = await Promise.all([
-        import("../ops/metrics.ts"),
-        import("../ops/health-server.ts"),
-      ]);
-      const checks = [
-        { name: "sqs", check: () => source.inspect().then(() => undefined) },
-        { name: "postgres", check: () => sink.ping() },
-      ];
-      const registry = createMetrics(events, {
-        inFlight: () => running.inFlight,
-        concurrency: () => running.concurrency,
-        awaitingDelete: () => running.awaitingDelete,
-        queueDepth,
-        checks,
-      });
-      health = await startHealthServer(config.metricsHost, config.metricsPort, registry, checks);
-      logger.info({ port: health.port, host: config.metricsHost }, "metrics");
-    }
-    started = true;
-    if (terminal && !config.quiet) {
-      const { startProgress } = await import("../ops/progress.ts");
-      const running = pipeline;
-      stopProgress = startProgress(events, {
-        stream: io.stderr,
-        queueDepth,
-        mode: config.untilEmpty ? "drain" : "follow",
-        inFlight: () => running.inFlight,
-        concurrency: () => running.concurrency,
-      });
-    }
+    resources.use(operations);
     await pipeline.run();
+    return summary;
   } finally {
-    stopProgress?.();
-    await health?.close();
-    clearTimeout(shutdownTimer);
-    io.signals.off("SIGINT", onSignal);
-    io.signals.off("SIGTERM", onSignal);
-    summary.finish();
-    if (started) print(io.stdout, summary.format());
-    source.close();
-    await writer?.close();
-    await sink.close();
+    await resources.disposeAsync();
   }
-  return summary;
 }

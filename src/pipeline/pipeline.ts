@@ -1,6 +1,6 @@
 import { coerceError, SecureLogError } from "../errors.ts";
-import type { MessageSource, SourceMessage } from "../source/message.ts";
-import { Acknowledger } from "./acknowledger.ts";
+import type { Acknowledger, MessageSource, SourceMessage } from "../source/message.ts";
+import { Acknowledgements } from "./acknowledgements.ts";
 import { Notifier, sleep } from "./backoff.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import { ConcurrencyController } from "./concurrency.ts";
@@ -34,6 +34,8 @@ export interface PipelineOptions {
 
 export interface PipelineDeps {
   readonly source: MessageSource;
+  /** Deletes what is committed (the writer thread when run from the CLI). */
+  readonly acknowledger: Acknowledger;
   /** Transforms and commits batches (in a worker thread when run from the CLI). */
   readonly writer: BatchWriter;
   readonly events: PipelineEvents;
@@ -117,7 +119,7 @@ export class Pipeline {
   #fatal: Error | undefined;
   readonly #held: HeldMessages;
   readonly #heartbeat: VisibilityHeartbeat | undefined;
-  readonly #acknowledger: Acknowledger;
+  readonly #acknowledgements: Acknowledgements;
   readonly #concurrency: ConcurrencyController;
   readonly #pollersChanged = new Notifier();
   /** A drain found the queue empty: parked pollers may leave. */
@@ -138,7 +140,7 @@ export class Pipeline {
       max: options.maxConcurrency ?? options.concurrency,
       pinned: options.maxConcurrency === undefined,
     });
-    this.#acknowledger = new Acknowledger(source, this.#held, deps.events, {
+    this.#acknowledgements = new Acknowledgements(deps.acknowledger, this.#held, deps.events, {
       maxRetryTimeMs: options.maxRetryTimeMs,
       abandon: this.#abandon.signal,
     });
@@ -431,11 +433,11 @@ export class Pipeline {
     return this.#commit(batch, fallback);
   }
 
-  /** Deletes committed messages (see Acknowledger), then lets go of them. */
+  /** Deletes committed messages (see Acknowledgements), then lets go of them. */
   async #acknowledge(messages: readonly SourceMessage[]): Promise<void> {
     this.#awaitingDelete += messages.length;
     try {
-      await this.#acknowledger.acknowledge(messages);
+      await this.#acknowledgements.acknowledge(messages);
     } finally {
       this.#awaitingDelete -= messages.length;
       this.#inFlight -= messages.length;

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { SecureLogError } from "../errors.ts";
 import type { WriteResult } from "../sink/row-sink.ts";
-import type { DeleteResult, SourceMessage } from "../source/message.ts";
+import type { Acknowledger, DeleteResult, SourceMessage } from "../source/message.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import { packMessages, packStrings, transferables } from "./wire-batch.ts";
 import { fromWireError, type WriterReply, type WriterRequest, type WriterSetup } from "./writer-protocol.ts";
@@ -23,7 +23,7 @@ interface Pending {
 /** The sources run as .ts (type stripping); the packed package ships them compiled to .js (tsconfig.build.json). */
 const WORKER_FILE = import.meta.url.endsWith(".ts") ? "./writer-worker.ts" : "./writer-worker.js";
 
-export class WriterThread implements BatchWriter {
+export class WriterThread implements BatchWriter, Acknowledger {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   readonly #exited: Promise<void>;

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { PgSink } from "../sink/pg-sink.ts";
 import { tablesIn } from "../sink/sql/tables.ts";
-import { SqsSource } from "../source/sqs-source.ts";
+import { SqsAcknowledger } from "../source/sqs-acknowledger.ts";
 import { transformsFor } from "../transform/transform.ts";
 import { TransformingWriter } from "./batch-writer.ts";
 import { unpackMessages, unpackStrings } from "./wire-batch.ts";
@@ -25,11 +25,7 @@ const writer = new TransformingWriter(
   transform,
   reject,
 );
-const source = new SqsSource(setup.sqs, {
-  waitTimeSeconds: 0,
-  visibilityTimeoutSeconds: undefined,
-  maxSockets: setup.maxSockets,
-});
+const acknowledger = SqsAcknowledger.open(setup.sqs, setup.maxSockets);
 let busy = 0;
 let closing = false;
 
@@ -44,7 +40,7 @@ function settle(seq: number, work: Promise<WriterReply>): void {
 }
 
 async function close(): Promise<void> {
-  source.close();
+  acknowledger.close();
   await writer.close().catch(() => undefined);
   port.close();
 }
@@ -62,18 +58,14 @@ port.on("message", (request: WriterRequest) => {
         .then((result) => ({ type: "written", seq: request.seq, result })),
     );
   } else {
-    // The index in the request stands in for the message: the main thread maps failures back by it.
-    const handles = unpackStrings(request.receiptHandles).map((receiptHandle, index) => ({
-      receiptHandle,
-      index,
-    }));
+    // Failures come back as indexes into the request: the main thread maps them back to its messages.
     settle(
       request.seq,
-      source.delete(handles).then(({ deleted, failed }) => ({
+      acknowledger.deleteHandles(unpackStrings(request.receiptHandles)).then(({ done, failed }) => ({
         type: "deleted",
         seq: request.seq,
-        deleted,
-        failed: failed.map((handle) => handle.index),
+        deleted: done,
+        failed: [...failed],
       })),
     );
   }

@@ -27,10 +27,17 @@ export interface MessageSource {
    * long poll means "nothing there now".
    */
   receive(signal: AbortSignal, maxMessages?: number): Promise<readonly SourceMessage[]>;
-  /** Deletes messages whose outcome has been committed. MUST NOT be called before that commit. */
-  delete(messages: readonly SourceMessage[]): Promise<DeleteResult>;
   /** Keeps messages hidden from other consumers for `seconds` more (the visibility heartbeat). */
   extend?(messages: readonly SourceMessage[], seconds: number): Promise<void>;
   /** Messages on the queue not yet deleted: visible, in flight (here or elsewhere) and delayed. */
   pending?(): Promise<number>;
+}
+
+/**
+ * Deletes messages from their queue once acknowledged. Implemented by whichever side holds a connection to the
+ * queue: SqsSource, or the writer thread, which deletes right after it commits.
+ */
+export interface Acknowledger {
+  /** Deletes messages whose outcome has been committed. MUST NOT be called before that commit. */
+  delete(messages: readonly SourceMessage[]): Promise<DeleteResult>;
 }

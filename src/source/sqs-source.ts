@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Message } from "@aws-sdk/client-sqs";
 import type { SqsConfig } from "../config.ts";
-import { inBatchesOfTen } from "./batches.ts";
-import type { MessageSource, SourceMessage } from "./message.ts";
+import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "./message.ts";
 import { ORIGINAL_ID_ATTRIBUTE } from "./replay-id.ts";
+import { SqsAcknowledger } from "./sqs-acknowledger.ts";
 import { sourceError } from "./sqs-errors.ts";
 import { SqsCallError, SqsWire } from "./sqs-wire.ts";
 
@@ -64,18 +64,14 @@ export function toSourceMessage(
   };
 }
 
-interface BatchResult {
-  readonly Successful?: readonly { Id?: string }[];
-  readonly Failed?: readonly { Id?: string }[];
-}
-
 /**
- * SQS as a MessageSource, over the lean wire: long-polled receives of up to 10 messages, batch deletes and
- * visibility changes, queue attributes. Bodies are checked against the MD5 SQS computed when it stored them, as
+ * SQS as a MessageSource (and an Acknowledger), over the lean wire: long-polled receives of up to 10 messages,
+ * batch deletes and visibility changes (SqsAcknowledger), queue attributes. Bodies are checked against the MD5 SQS computed when it stored them, as
  * the SDK does.
  */
-export class SqsSource implements MessageSource {
+export class SqsSource implements MessageSource, Acknowledger {
   readonly #wire: SqsWire;
+  readonly #handles: SqsAcknowledger;
   readonly #config: SqsConfig;
   readonly #options: SqsSourceOptions;
   #visibilityTimeoutSeconds: number | undefined;
@@ -89,6 +85,7 @@ export class SqsSource implements MessageSource {
       maxSockets: options.maxSockets,
       timeoutMs: (options.waitTimeSeconds + 10) * 1000,
     });
+    this.#handles = new SqsAcknowledger(this.#wire, config);
   }
 
   /** Receive with this visibility timeout from now on (for a queue whose own is too short to work with). */
@@ -164,44 +161,16 @@ export class SqsSource implements MessageSource {
     return messages;
   }
 
-  async #batch<T extends { receiptHandle: string }>(
-    action: "DeleteMessageBatch" | "ChangeMessageVisibilityBatch",
-    items: readonly T[],
-    extra: Record<string, unknown> = {},
-  ): Promise<{ readonly done: number; readonly failed: T[] }> {
-    const chunks = inBatchesOfTen(items);
-    const results = await Promise.all(
-      chunks.map((chunk) =>
-        this.#wire.call<BatchResult>(action, {
-          QueueUrl: this.#config.queueUrl,
-          Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle, ...extra })),
-        }),
-      ),
-    ).catch((error: unknown) => {
-      throw this.error(error);
-    });
-    let done = 0;
-    const failed: T[] = [];
-    results.forEach((result, chunkIndex) => {
-      done += result.Successful?.length ?? 0;
-      for (const entry of result.Failed ?? []) {
-        const item = chunks[chunkIndex]?.[Number(entry.Id)];
-        if (item !== undefined) failed.push(item);
-      }
-    });
-    return { done, failed };
-  }
-
-  /** Deletes by receipt handle; anything carrying one will do (the writer thread has nothing else). */
-  async delete<T extends Pick<SourceMessage, "receiptHandle">>(
-    messages: readonly T[],
-  ): Promise<{ readonly deleted: number; readonly failed: T[] }> {
-    const { done, failed } = await this.#batch("DeleteMessageBatch", messages);
-    return { deleted: done, failed };
+  /** Deletes through this source's own connections (the CLI deletes from the writer thread instead). */
+  delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
+    return this.#handles.delete(messages);
   }
 
   async extend(messages: readonly SourceMessage[], seconds: number): Promise<void> {
-    await this.#batch("ChangeMessageVisibilityBatch", messages, { VisibilityTimeout: seconds });
+    await this.#handles.changeVisibility(
+      messages.map((m) => m.receiptHandle),
+      seconds,
+    );
   }
 
   async pending(): Promise<number> {

@@ -101,7 +101,7 @@ export async function wholePath(databaseUrl: string, mode: "hmac" | "encrypt" = 
       const isolated: string[] = [];
       events.on("isolated", (reason, detail) => isolated.push(`${reason} (${detail})`));
       const pipeline = new Pipeline(
-        { source, writer, events },
+        { source, acknowledger: source, writer, events },
         testPipelineOptions({ batchSize, maxInFlight: 1000, maxRetryTimeMs: 5000 }),
       );
       await pipeline.run(); // rejects if anything in a message stopped it

@@ -224,6 +224,7 @@ describe("fault injection", () => {
     const pipeline = new Pipeline(
       {
         source,
+        acknowledger: source,
         writer: new TransformingWriter(sink, leaky, createRejecter(masker)),
         events: pipelineEvents,
       },

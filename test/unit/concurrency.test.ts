@@ -68,6 +68,7 @@ describe("adaptive concurrency", () => {
       const pipeline = new Pipeline(
         {
           source,
+          acknowledger: source,
           writer: new TransformingWriter(
             new MemorySink(),
             createTransformer(masker, "major"),

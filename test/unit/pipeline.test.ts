@@ -6,7 +6,7 @@ import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.ts";
 import type { RowSink } from "../../src/sink/row-sink.ts";
-import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
+import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
 import { MemorySink, MemorySource, testPipelineOptions } from "../helpers/memory.ts";
@@ -19,12 +19,17 @@ const OPTIONS: PipelineOptions = testPipelineOptions({
   maxRetryTimeMs: 60_000,
 });
 
-function pipeline(source: MessageSource, sink: RowSink, options: Partial<PipelineOptions> = {}) {
+function pipeline(
+  source: MessageSource & Acknowledger,
+  sink: RowSink,
+  options: Partial<PipelineOptions> = {},
+) {
   const events = createPipelineEvents();
   const summary = new RunSummary(events);
   const instance = new Pipeline(
     {
       source,
+      acknowledger: source,
       writer: new TransformingWriter(sink, createTransformer(masker, "major"), createRejecter(masker)),
       events,
     },

@@ -1,5 +1,5 @@
 import { coerceError } from "../errors.ts";
-import type { MessageSource, SourceMessage } from "../source/message.ts";
+import type { Acknowledger, SourceMessage } from "../source/message.ts";
 import { backoffMs, sleep } from "./backoff.ts";
 import type { PipelineEvents } from "./events.ts";
 import type { HeldMessages } from "./held-messages.ts";
@@ -13,26 +13,26 @@ const DELETE_ATTEMPTS = 4;
 const MAX_DELETE_BACKOFF_MS = 1000;
 
 /**
- * Deletes committed messages. A receipt handle keeps working until its visibility timeout runs out (and the
+ * Deletes committed messages through the Acknowledger, retrying. A receipt handle keeps working until its visibility timeout runs out (and the
  * heartbeat keeps extending it while the message is held), so a delete that fails because SQS cannot be reached
  * is retried until just before that deadline rather than given up on after a second: giving up costs a full
  * visibility timeout of waiting for the redelivery, which the ledger then skips. Only a delete that still fails at
  * the deadline (or after --max-retry-time) is counted as failed.
  */
-export class Acknowledger {
-  readonly #source: Pick<MessageSource, "delete">;
+export class Acknowledgements {
+  readonly #acknowledger: Acknowledger;
   readonly #held: HeldMessages;
   readonly #events: PipelineEvents;
   readonly #maxRetryTimeMs: number;
   readonly #abandon: AbortSignal;
 
   constructor(
-    source: Pick<MessageSource, "delete">,
+    acknowledger: Acknowledger,
     held: HeldMessages,
     events: PipelineEvents,
     options: { readonly maxRetryTimeMs: number; readonly abandon: AbortSignal },
   ) {
-    this.#source = source;
+    this.#acknowledger = acknowledger;
     this.#held = held;
     this.#events = events;
     this.#maxRetryTimeMs = options.maxRetryTimeMs;
@@ -48,7 +48,7 @@ export class Acknowledger {
       let answered = true;
       try {
         // The latest delivery's receipt handle: an older one may no longer delete the message.
-        const result = await this.#source.delete(remaining.map((m) => this.#held.latest(m)));
+        const result = await this.#acknowledger.delete(remaining.map((m) => this.#held.latest(m)));
         this.#events.emit("deleted", result.deleted);
         remaining = result.failed;
       } catch (thrown) {
