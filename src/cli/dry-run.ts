@@ -31,42 +31,8 @@ export async function dryRun(config: RunConfig, io: CliIo): Promise<void> {
   const held = new Map<string, SourceMessage>();
   try {
     const queue = await source.inspect();
-    while (held.size < config.batchSize && !stop.signal.aborted) {
-      let messages: readonly SourceMessage[];
-      try {
-        messages = await source.receive(stop.signal, Math.min(10, config.batchSize - held.size));
-      } catch (error) {
-        if (stop.signal.aborted) break;
-        throw error;
-      }
-      if (messages.length === 0) break;
-      // By MessageId: a message received twice (its hold ran out) is counted once and returned under its latest handle.
-      for (const message of messages) held.set(message.id, message);
-    }
-    const { transform } = transformsFor(config.mask, config.appVersion);
-    const outcomes = [...held.values()].map(transform);
-    const rows = outcomes.flatMap((o) => (o.kind === "row" ? [o.row] : []));
-    const reasons = new Map<string, number>();
-    for (const o of outcomes)
-      if (o.kind === "reject") reasons.set(o.reject.reason, (reasons.get(o.reject.reason) ?? 0) + 1);
-    const line = (label: string, n: number, indent = 2) =>
-      `${" ".repeat(indent)}${label.padEnd(34 - indent)}${String(n).padStart(6)}`;
-    print(
-      io.stdout,
-      [
-        `SecureLog dry run of ${config.sqs.queueUrl}: nothing was written; every message read goes back to the queue.`,
-        line("read", held.size),
-        line("would load", rows.length),
-        line("would reject", held.size - rows.length),
-        ...[...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => line(reason, n, 4)),
-      ].join("\n"),
-    );
-    if (held.size >= config.batchSize)
-      print(io.stdout, `(stopped at --batch-size ${config.batchSize}; the queue holds more)`);
-    if (rows.length > 0) {
-      print(io.stdout, "\nA few rows as they would be loaded (ip and device_id masked with your key):");
-      print(io.stdout, table(rows.slice(0, 5), ROW_COLUMNS));
-    }
+    await readUpTo(source, config.batchSize, held, stop.signal);
+    report(config, [...held.values()], io);
     if (queue.maxReceiveCount !== undefined)
       print(
         io.stderr,
@@ -85,5 +51,54 @@ export async function dryRun(config: RunConfig, io: CliIo): Promise<void> {
         ),
       );
     source.close();
+  }
+}
+
+/** Receives until `limit` messages are held, the queue answers empty, or a signal stops it. */
+async function readUpTo(
+  source: SqsSource,
+  limit: number,
+  held: Map<string, SourceMessage>,
+  signal: AbortSignal,
+): Promise<void> {
+  while (held.size < limit && !signal.aborted) {
+    let messages: readonly SourceMessage[];
+    try {
+      messages = await source.receive(signal, Math.min(10, limit - held.size));
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+    if (messages.length === 0) return;
+    // By MessageId: a message received twice (its hold ran out) is counted once and returned under its latest handle.
+    for (const message of messages) held.set(message.id, message);
+  }
+}
+
+/** What a run would do with these messages: counts by outcome and reason, and a few masked rows. */
+function report(config: RunConfig, messages: readonly SourceMessage[], io: CliIo): void {
+  const { transform } = transformsFor(config.mask, config.appVersion);
+  const outcomes = messages.map(transform);
+  const rows = outcomes.flatMap((o) => (o.kind === "row" ? [o.row] : []));
+  const reasons = new Map<string, number>();
+  for (const o of outcomes)
+    if (o.kind === "reject") reasons.set(o.reject.reason, (reasons.get(o.reject.reason) ?? 0) + 1);
+  const line = (label: string, n: number, indent = 2) =>
+    `${" ".repeat(indent)}${label.padEnd(34 - indent)}${String(n).padStart(6)}`;
+  print(
+    io.stdout,
+    [
+      `SecureLog dry run of ${config.sqs.queueUrl}: nothing was written; every message read goes back to the queue.`,
+      line("read", messages.length),
+      line("would load", rows.length),
+      line("would reject", messages.length - rows.length),
+      ...[...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => line(reason, n, 4)),
+    ].join("\n"),
+  );
+  if (messages.length >= config.batchSize)
+    print(io.stdout, `(stopped at --batch-size ${config.batchSize}; the queue holds more)`);
+  if (rows.length > 0) {
+    print(io.stdout, "\nA few rows as they would be loaded (ip and device_id masked with your key):");
+    print(io.stdout, table(rows.slice(0, 5), ROW_COLUMNS));
   }
 }

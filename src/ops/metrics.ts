@@ -30,6 +30,14 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     labelNames: ["version", "node_version"],
     registers: [registry],
   }).set({ version: VERSION, node_version: process.versions.node }, 1);
+  countEvents(registry, events);
+  trackProgress(registry, events);
+  sampleAtScrape(registry, sources);
+  return registry;
+}
+
+/** Counters and the batch histogram, fed by pipeline events. */
+function countEvents(registry: Registry, events: PipelineEvents): void {
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     new Counter({ name: `securelog_${name}`, help, labelNames, registers: [registry] });
   const received = counter("received_total", "Messages received from SQS (redeliveries included).");
@@ -56,6 +64,22 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  events.on("received", (n) => received.inc(n));
+  events.on("committed", (batch) => {
+    loaded.inc(batch.loaded);
+    duplicates.inc(batch.duplicates);
+    for (const [reason, n] of batch.rejected) rejected.inc({ reason }, n);
+    batchSeconds.observe(batch.durationMs / 1000);
+  });
+  events.on("deleted", (n) => deleted.inc(n));
+  events.on("redelivered", (n) => redelivered.inc(n));
+  events.on("deleteFailed", (n) => deleteFailed.inc(n));
+  events.on("sinkRetry", () => retries.inc({ target: "postgres" }));
+  events.on("sourceRetry", () => retries.inc({ target: "sqs" }));
+}
+
+/** What alerts watch when nothing happens: when the last receive and commit were, and how far the table lags. */
+function trackProgress(registry: Registry, events: PipelineEvents): void {
   const lastReceive = new Gauge({
     name: "securelog_last_receive_timestamp_seconds",
     help: "Unix time of the last receive SQS answered, empty or not (a long poll answers within 20 s); the start time until the first.",
@@ -79,6 +103,46 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
         this.set(Math.max(0, (Date.now() - newestCommittedSentMs) / 1000));
     },
   });
+  events.on("polled", () => lastReceive.set(Date.now() / 1000));
+  events.on("committed", (batch) => {
+    lastCommit.set(Date.now() / 1000);
+    if (batch.newestSentMs !== undefined && batch.newestSentMs > (newestCommittedSentMs ?? 0))
+      newestCommittedSentMs = batch.newestSentMs;
+  });
+}
+
+/** Gauges read at scrape time from the running pipeline, the queue and the readiness checks. */
+function sampleAtScrape(registry: Registry, sources: MetricsSources): void {
+  const sampled = (
+    name: string,
+    help: string,
+    read: () => number | undefined | Promise<number | undefined>,
+  ) =>
+    new Gauge({
+      name: `securelog_${name}`,
+      help,
+      registers: [registry],
+      async collect() {
+        const value = await read();
+        if (value !== undefined) this.set(value);
+      },
+    });
+  sampled("in_flight_messages", "Messages received and not yet deleted.", sources.inFlight);
+  sampled(
+    "poll_concurrency",
+    "Concurrent receives now: adapts to the network unless --concurrency pins it.",
+    sources.concurrency,
+  );
+  sampled(
+    "awaiting_delete_messages",
+    "Messages committed whose delete has not completed.",
+    sources.awaitingDelete,
+  );
+  sampled(
+    "queue_depth_messages",
+    "Visible messages on the queue (ApproximateNumberOfMessages), asked at scrape time.",
+    sources.queueDepth,
+  );
   new Gauge({
     name: "securelog_up",
     help: "1 when the dependency answers now (the /readyz checks), 0 when it does not.",
@@ -88,55 +152,4 @@ export function createMetrics(events: PipelineEvents, sources: MetricsSources): 
       for (const [name, ok] of await settle(sources.checks)) this.set({ dependency: name }, ok ? 1 : 0);
     },
   });
-  new Gauge({
-    name: "securelog_in_flight_messages",
-    help: "Messages received and not yet deleted.",
-    registers: [registry],
-    collect() {
-      this.set(sources.inFlight());
-    },
-  });
-  new Gauge({
-    name: "securelog_poll_concurrency",
-    help: "Concurrent receives now: adapts to the network unless --concurrency pins it.",
-    registers: [registry],
-    collect() {
-      this.set(sources.concurrency());
-    },
-  });
-  new Gauge({
-    name: "securelog_awaiting_delete_messages",
-    help: "Messages committed whose delete has not completed.",
-    registers: [registry],
-    collect() {
-      this.set(sources.awaitingDelete());
-    },
-  });
-  new Gauge({
-    name: "securelog_queue_depth_messages",
-    help: "Visible messages on the queue (ApproximateNumberOfMessages), asked at scrape time.",
-    registers: [registry],
-    async collect() {
-      const depth = await sources.queueDepth();
-      if (depth !== undefined) this.set(depth);
-    },
-  });
-
-  events.on("received", (n) => received.inc(n));
-  events.on("polled", () => lastReceive.set(Date.now() / 1000));
-  events.on("committed", (batch) => {
-    loaded.inc(batch.loaded);
-    duplicates.inc(batch.duplicates);
-    for (const [reason, n] of batch.rejected) rejected.inc({ reason }, n);
-    batchSeconds.observe(batch.durationMs / 1000);
-    lastCommit.set(Date.now() / 1000);
-    if (batch.newestSentMs !== undefined && batch.newestSentMs > (newestCommittedSentMs ?? 0))
-      newestCommittedSentMs = batch.newestSentMs;
-  });
-  events.on("deleted", (n) => deleted.inc(n));
-  events.on("redelivered", (n) => redelivered.inc(n));
-  events.on("deleteFailed", (n) => deleteFailed.inc(n));
-  events.on("sinkRetry", () => retries.inc({ target: "postgres" }));
-  events.on("sourceRetry", () => retries.inc({ target: "sqs" }));
-  return registry;
 }
