@@ -9,17 +9,14 @@ import { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL, type OptionSpec, RUN_OPTIONS }
 import { ConfigError } from "./errors.ts";
 import type { DatabaseConfig } from "./sink/database.ts";
 import { SCHEMA_NAME } from "./sink/sql/tables.ts";
+import type { AppVersionMode } from "./transform/app-version.ts";
+import type { MaskConfig } from "./transform/mask.ts";
 import { type KeyRing, keyRing, type MaskKey, parseKeyList } from "./transform/mask-key.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
 export { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL, type OptionSpec, RUN_OPTIONS } from "./config-options.ts";
-
-export type MaskConfig =
-  | { readonly mode: "hmac" | "encrypt"; readonly keys: KeyRing }
-  | { readonly mode: "sha256" };
-export type AppVersionMode = "major" | "packed";
 
 export interface SqsConfig {
   readonly queueUrl: string;

@@ -1,9 +1,11 @@
 // The messages between the pipeline (receiving thread) and the writer thread. Everything crossing is either
 // counts, reason codes, sanitized error messages, or the packed messages themselves: never a raw value in an
 // error, exactly as in one thread.
-import type { AppVersionMode, MaskConfig, SqsConfig } from "../config.ts";
+import type { SqsConfig } from "../config.ts";
 import { coerceError, type Disposition, SecureLogError } from "../errors.ts";
 import type { WriteResult } from "../sink/row-sink.ts";
+import type { AppVersionMode } from "../transform/app-version.ts";
+import type { MaskConfig } from "../transform/mask.ts";
 import type { Rejection } from "./batch-writer.ts";
 import type { PackedStrings, WireBatch } from "./wire-batch.ts";
 

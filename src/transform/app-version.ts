@@ -1,4 +1,5 @@
-import type { AppVersionMode } from "../config.ts";
+/** How app_version becomes an integer: its major version (default), or major*1,000,000 + minor*1,000 + patch. */
+export type AppVersionMode = "major" | "packed";
 
 const VERSION = /^v?(\d{1,10})(?:\.(\d{1,10}))?(?:\.(\d{1,10}))?(?:[-+][0-9A-Za-z.+-]*)?$/;
 const INT4_MAX = 2_147_483_647;

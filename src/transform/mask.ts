@@ -1,7 +1,11 @@
 import { createHash, createHmac } from "node:crypto";
-import type { MaskConfig } from "../config.ts";
 import { seal } from "./deterministic-cipher.ts";
-import type { MaskKey } from "./mask-key.ts";
+import type { KeyRing, MaskKey } from "./mask-key.ts";
+
+/** How ip and device_id are masked: keyed (hmac, encrypt) with a ring of keys, or unkeyed sha256. */
+export type MaskConfig =
+  | { readonly mode: "hmac" | "encrypt"; readonly keys: KeyRing }
+  | { readonly mode: "sha256" };
 
 /**
  * What a masked value belongs to. The domain is hashed (or authenticated) in with the value, so the same

@@ -1,8 +1,9 @@
-import type { AppVersionMode, MaskConfig } from "../config.ts";
 import type { SourceMessage } from "../source/message.ts";
+import type { AppVersionMode } from "./app-version.ts";
 import { canonicalIp } from "./canonical-ip.ts";
 import { createDate } from "./create-date.ts";
 import { erasureDigests } from "./erasure.ts";
+import type { MaskConfig } from "./mask.ts";
 import { createMasker, type Masker, type PiiDomain } from "./mask.ts";
 import { maskBody, parseJsonOrUndefined } from "./masked-body.ts";
 import { unwrapSns } from "./sns-envelope.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AppVersionMode } from "../config.ts";
+import type { AppVersionMode } from "./app-version.ts";
 import { convertAppVersion } from "./app-version.ts";
 import { canonicalIp } from "./canonical-ip.ts";
 import { mayRepeatKeys, scanTopLevel } from "./json-scan.ts";

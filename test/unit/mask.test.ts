@@ -3,10 +3,10 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { gcmsiv } from "@noble/ciphers/aes.js";
 import fc from "fast-check";
-import type { MaskConfig } from "../../src/config.ts";
 import { canonicalIp } from "../../src/transform/canonical-ip.ts";
 import { open, seal } from "../../src/transform/deterministic-cipher.ts";
 import { storedForms } from "../../src/transform/erasure.ts";
+import type { MaskConfig } from "../../src/transform/mask.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import {
   convertLegacyKey,
