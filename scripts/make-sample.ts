@@ -1,6 +1,6 @@
 // Regenerates samples/login-events.jsonl, the demo's bundled events: `node scripts/make-sample.ts`.
 import { writeFileSync } from "node:fs";
-import { generateEvents } from "../src/embedded/sample-events.ts";
+import { generateEvents } from "../test/fixtures/sample-events.ts";
 
 const events = generateEvents(500, { seed: 20_221_212, badRatio: 0.05 });
 writeFileSync(

@@ -15,7 +15,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe("CLI errors: one clear line and the documented exit code", () => {
-  const services = useServices(0);
+  const services = useServices();
   const key = { SECURELOG_KEY: generateKeyText() };
 
   it("missing key: exit 2, says how to make one", async () => {

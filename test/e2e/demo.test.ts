@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { runCli } from "../helpers/cli.ts";
 
 describe("securelog demo (what `npm start` runs)", () => {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { runCli } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";
 
 describe("PostgreSQL through libpq's PG* variables", () => {
-  const services = useServices(1);
+  const services = useServices();
 
   it("with only PGHOST, PGPORT, PGUSER, PGDATABASE and PGPASSWORD set, every command uses that database and never prints the password", async () => {
     const { db, sqs } = services;
@@ -55,6 +55,5 @@ describe("PostgreSQL through libpq's PG* variables", () => {
     assert.match(outputs[2] ?? "", /: [1-9]\d* rows/);
     assert.match(outputs[4] ?? "", /^pruned 0 ledger entries/m);
     assert.doesNotMatch(outputs.join("\n"), /pgpass-marker-7f3a/);
-    services.passed();
   });
 });

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { startCli, until } from "../helpers/cli.ts";
 import { startDatabaseProxy } from "../helpers/proxy.ts";
 import { useServices } from "../helpers/services.ts";
 
 describe("securelog run and signals", () => {
-  const services = useServices(0);
+  const services = useServices();
   const env = { SECURELOG_KEY: generateKeyText() };
 
   /**

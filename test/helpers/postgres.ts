@@ -14,7 +14,8 @@ export interface TestDatabase {
   /** Every row of every table as text, for PII greps. */
   dump(): Promise<string>;
   /** Drops the database, unless the test failed: then it is kept for inspection and its name printed. */
-  drop(keep?: boolean): Promise<void>;
+  /** Drops the database, or keeps it (and says so, naming the failed tests) when `keep`. */
+  drop(keep?: boolean, failedTests?: string): Promise<void>;
 }
 
 /** A throwaway database per test file, so files run in parallel without sharing state. */
@@ -48,10 +49,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
       return parts.join("\n");
     },
-    async drop(keep = false) {
+    async drop(keep = false, failedTests = "") {
       await pool.end();
       if (keep) {
-        process.stderr.write(`kept test database ${name} for inspection\n`);
+        process.stderr.write(
+          `kept test database ${name} for inspection${failedTests === "" ? "" : ` (failed: ${failedTests})`}\n`,
+        );
         return;
       }
       const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });

@@ -1,29 +1,32 @@
-import { after, before } from "node:test";
+import { after, afterEach, before } from "node:test";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 import { startTestSqs, type TestSqs } from "./sqs.ts";
 
 export interface Services {
   readonly db: TestDatabase;
   readonly sqs: TestSqs;
-  /** Call at the end of each test; the database is kept for inspection unless every test called it. */
-  passed(): void;
 }
 
 /**
  * A throwaway database and an SQS server for the enclosing describe(), started before its tests and stopped
- * after them. `expectedTests` is how many tests must call passed() for the database to be dropped.
+ * after them. The database is dropped unless one of the tests failed; then it is kept, and named with the tests
+ * that failed, for inspection.
  */
-export function useServices(expectedTests: number): Services {
+export function useServices(): Services {
   let db: TestDatabase | undefined;
   let sqs: TestSqs | undefined;
-  let passed = 0;
+  const failed: string[] = [];
   before(async () => {
     db = await createTestDatabase();
     sqs = await startTestSqs();
   });
+  afterEach((t) => {
+    // TestContext.passed exists since Node 21.7; @types/node declares it on SuiteContext only.
+    if ((t as { readonly passed?: boolean }).passed !== true) failed.push(t.name);
+  });
   after(async () => {
     await sqs?.stop();
-    await db?.drop(passed < expectedTests);
+    await db?.drop(failed.length > 0, failed.join("; "));
   });
   const started = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error("services are used before the suite started them");
@@ -35,9 +38,6 @@ export function useServices(expectedTests: number): Services {
     },
     get sqs() {
       return started(sqs);
-    },
-    passed: () => {
-      passed++;
     },
   };
 }

@@ -5,12 +5,12 @@ import { describe, it } from "node:test";
 import type { CliIo } from "../../src/cli/io.ts";
 import { executeRun } from "../../src/cli/run.ts";
 import { loadRunConfig } from "../../src/config.ts";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { SecureLogError } from "../../src/errors.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 import { createTransformer } from "../../src/transform/transform.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { until } from "../helpers/cli.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 import { startDatabaseProxy } from "../helpers/proxy.ts";
@@ -40,7 +40,7 @@ function captureIo(): CliIo & { output: () => string; signals: EventEmitter } {
 }
 
 describe("database outage", () => {
-  const services = useServices(1);
+  const services = useServices();
   it("deletes nothing while PostgreSQL is unreachable; the messages come back and load exactly once later", async () => {
     const { db, sqs } = services;
     const proxy = await startDatabaseProxy(db.url);
@@ -121,7 +121,6 @@ describe("database outage", () => {
       [],
     );
     await proxy.close();
-    services.passed();
   });
 });
 

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
@@ -14,6 +13,7 @@ import { PgSink } from "../../src/sink/pg-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { runCli, startCli, until } from "../helpers/cli.ts";
 import { testPipelineOptions } from "../helpers/memory.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
@@ -59,7 +59,7 @@ function stat(stdout: string, label: string): number {
 }
 
 describe("fault injection", () => {
-  const services = useServices(0);
+  const services = useServices();
 
   /** A fresh database and a queue holding `count` generated messages. */
   async function backlog(name: string, count: number, seed: number, attributes?: Record<string, string>) {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { startCli, until } from "../helpers/cli.ts";
 import { startDatabaseProxy } from "../helpers/proxy.ts";
 import { useServices } from "../helpers/services.ts";
@@ -19,7 +19,7 @@ function parseMetrics(text: string): Map<string, number> {
 }
 
 describe("metrics and health endpoints", () => {
-  const services = useServices(1);
+  const services = useServices();
 
   it("/metrics matches the summary; /readyz follows PostgreSQL's availability", async () => {
     const { db, sqs } = services;
@@ -105,7 +105,6 @@ describe("metrics and health endpoints", () => {
         raw.filter((v) => everything.includes(v)),
         [],
       );
-      services.passed();
     } finally {
       await proxy.close();
     }

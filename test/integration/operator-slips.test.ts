@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import pg from "pg";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { oneLineError, runCli } from "../helpers/cli.ts";
 import {
   ADMIN_DATABASE_URL,

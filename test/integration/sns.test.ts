@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { runCli } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";
 import { snsEnvelope } from "../helpers/sns.ts";
 
 describe("SNS-to-SQS fan-out (no raw delivery)", () => {
-  const services = useServices(1);
+  const services = useServices();
 
   it("enveloped events load as normal rows, a notification delivered twice loads once, bad ones are rejections keyed by the SNS MessageId", async () => {
     const { db, sqs } = services;
@@ -61,6 +61,5 @@ describe("SNS-to-SQS fan-out (no raw delivery)", () => {
       [[...notifications, ...bad].map((n) => `sns:${n.id}`)],
     );
     assert.equal(Number(ledger[0]?.n), 62);
-    services.passed();
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { startCli, until } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startProxy, startSqsActionProxy } from "../helpers/proxy.ts";

@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import pg from "pg";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { SecureLogError } from "../../src/errors.ts";
 import type { WriterSetup } from "../../src/pipeline/writer-protocol.ts";
 import { WriterThread } from "../../src/pipeline/writer-thread.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { useServices } from "../helpers/services.ts";
 
 const mask = { mode: "hmac" as const, keys: keyRing(parseKey(generateKeyText(), "test"), []) };
 
 describe("the writer thread, against PostgreSQL and the SQS emulator", () => {
-  const services = useServices(2);
+  const services = useServices();
 
   function setup(queueUrl: string, databaseUrl: string): WriterSetup {
     return {
@@ -71,7 +71,6 @@ describe("the writer thread, against PostgreSQL and the SQS emulator", () => {
       thread.write(received),
       (error: unknown) => error instanceof SecureLogError && error.code === "internal",
     );
-    services.passed();
   });
 
   it("passes a database outage back as a retryable sink failure, without the password", async () => {
@@ -90,6 +89,5 @@ describe("the writer thread, against PostgreSQL and the SQS emulator", () => {
     } finally {
       await thread.close();
     }
-    services.passed();
   });
 });

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { ConcurrencyController } from "../../src/pipeline/concurrency.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { MemorySink, MemorySource, testPipelineOptions } from "../helpers/memory.ts";
 
 /** A window of receives: `full` of them brought all 10 asked for, the rest none. */

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { RunSummary } from "../../src/ops/summary.ts";
 import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
@@ -9,6 +8,7 @@ import type { RowSink } from "../../src/sink/row-sink.ts";
 import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 import { MemorySink, MemorySource, testPipelineOptions } from "../helpers/memory.ts";
 
 const masker = createMasker({ mode: "sha256" });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateEvents } from "../../src/embedded/sample-events.ts";
 import { createValidator } from "../../src/transform/validate.ts";
+import { generateEvents } from "../fixtures/sample-events.ts";
 
 const validate = createValidator("major");
 const good = {
