@@ -20,7 +20,8 @@ export const SHA256_WARNING =
   "computes billions of SHA-256 hashes a second: anyone who can read the table can recover every raw value in " +
   "seconds. Use the default --mask hmac with a key from `securelog keygen`.";
 
-const SIGNAL_ECHO_MS = 250;
+/** A second signal within this long of the first is the same Ctrl-C passed on by a parent (see Shutdown). */
+export const SIGNAL_ECHO_MS = 250;
 
 /**
  * Most body bytes in one batch, whatever --batch-size says. Login events are about 200 bytes, so this never

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { SIGNAL_ECHO_MS } from "../../src/cli/run.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 import { generateEvents } from "../fixtures/sample-events.ts";
 import { startCli, until } from "../helpers/cli.ts";
@@ -79,9 +80,8 @@ describe("securelog run and signals", () => {
     const { cli, proxy } = await startStalledRun("signal-echo");
     try {
       cli.child.kill("SIGINT");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      cli.child.kill("SIGINT"); // the echo
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      cli.child.kill("SIGINT"); // the echo, as a parent passes it on
+      await until(() => cli.output().includes("finishing in-flight batches"), "the stop to begin");
       await proxy.restore();
       const result = await cli.done;
       assert.equal(result.code, 0, result.stderr);
@@ -96,17 +96,18 @@ describe("securelog run and signals", () => {
     const { cli, proxy, queueUrl } = await startStalledRun("signal-twice", { VisibilityTimeout: "1" });
     try {
       cli.child.kill("SIGINT"); // graceful: waits for the database, which is down
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await until(() => cli.output().includes("finishing in-flight batches"), "the stop to begin");
+      // Past the echo window, the next signal means "now" (the window itself is unit-tested in shutdown.test.ts).
+      await new Promise((resolve) => setTimeout(resolve, SIGNAL_ECHO_MS + 100));
       cli.child.kill("SIGINT");
       const result = await cli.done;
       assert.equal(result.code, 130);
       assert.match(result.stderr, /exiting now; messages not yet committed stay on the queue/);
-      let receivable = 0;
-      for (let i = 0; i < 40 && receivable < 10; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        receivable = await services.sqs.countReceivable(queueUrl);
-      }
-      assert.equal(receivable, 10, "every message comes back after its visibility timeout");
+      // Every message comes back after its visibility timeout.
+      await until(
+        async () => (await services.sqs.countReceivable(queueUrl)) === 10,
+        "all 10 back on the queue",
+      );
     } finally {
       await proxy.close();
     }

@@ -7,7 +7,7 @@ import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { createTransformer } from "../../src/transform/transform.ts";
 import { generateEvents } from "../fixtures/sample-events.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, until } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";
 
 describe("securelog run --until-empty: 1,000 messages from an SQS server into PostgreSQL", () => {
@@ -118,7 +118,10 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     const [before] = await db.query<{ n: string }>("SELECT count(*) AS n FROM securelog_processed");
     await sink.write(received.map(transform));
     await sink.close();
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // the visibility timeout runs out
+    await until(
+      async () => (await sqs.countReceivable(queueUrl)) === 30,
+      "the visibility timeout to run out",
+    );
 
     const result = await runCli(["run", "--until-empty", "--queue-url", queueUrl, "--database-url", db.url], {
       SECURELOG_KEY: key,
