@@ -1,14 +1,9 @@
-/** One message as received from a source, before anything is decided about it. */
-export interface SourceMessage {
-  /** SQS MessageId: stable across redeliveries, so it keys the idempotency ledger. */
-  readonly id: string;
+import type { ReceivedMessage } from "../transform/received-message.ts";
+
+/** One message as received from a source: what the transform reads, and the handle to delete or extend it by. */
+export interface SourceMessage extends ReceivedMessage {
   /** Changes with every receive; needed to delete or extend this delivery. */
   readonly receiptHandle: string;
-  readonly body: string;
-  /** SQS SentTimestamp in milliseconds, when the source knows it. */
-  readonly sentTimestampMs: number | undefined;
-  readonly receiveCount: number;
-  readonly receivedAt: Date;
 }
 
 export interface DeleteResult {

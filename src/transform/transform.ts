@@ -1,4 +1,3 @@
-import type { SourceMessage } from "../source/message.ts";
 import type { AppVersionMode } from "./app-version.ts";
 import { canonicalIp } from "./canonical-ip.ts";
 import { createDate } from "./create-date.ts";
@@ -6,6 +5,7 @@ import { erasureDigests } from "./erasure.ts";
 import type { MaskConfig } from "./mask.ts";
 import { createMasker, type Masker, type PiiDomain } from "./mask.ts";
 import { maskBody, parseJsonOrUndefined } from "./masked-body.ts";
+import type { ReceivedMessage } from "./received-message.ts";
 import { unwrapSns } from "./sns-envelope.ts";
 import { createValidator, type RejectReason } from "./validate.ts";
 
@@ -47,7 +47,7 @@ export interface ErasureDigests {
 export type Outcome =
   | {
       readonly kind: "row";
-      readonly message: SourceMessage;
+      readonly message: ReceivedMessage;
       /** The idempotency-ledger key: the SQS MessageId, or the SNS MessageId of an envelope (sns-envelope.ts). */
       readonly ledgerId: string;
       readonly row: LoginRow;
@@ -55,7 +55,7 @@ export type Outcome =
     }
   | {
       readonly kind: "reject";
-      readonly message: SourceMessage;
+      readonly message: ReceivedMessage;
       readonly ledgerId: string;
       readonly reject: RejectRecord;
       readonly digests?: () => ErasureDigests;
@@ -77,7 +77,7 @@ function bodyDigests(parsed: unknown, eraser: Eraser | undefined): (() => Erasur
   });
 }
 
-export type Transformer = (message: SourceMessage) => Outcome;
+export type Transformer = (message: ReceivedMessage) => Outcome;
 
 /**
  * How much of a rejected body to keep. `minimal` keeps no body at all, only the reason, the digest and the
@@ -86,7 +86,7 @@ export type Transformer = (message: SourceMessage) => Outcome;
 export type RejectDetail = "full" | "minimal";
 
 function rejection(
-  message: SourceMessage,
+  message: ReceivedMessage,
   reason: RejectReason,
   masker: Masker,
   detail: RejectDetail,
@@ -115,7 +115,7 @@ function rejection(
 }
 
 /** Builds the rejection that replaces a message whose row (or full rejection) the sink refused. */
-export type Rejecter = (message: SourceMessage, reason: RejectReason, detail?: RejectDetail) => Outcome;
+export type Rejecter = (message: ReceivedMessage, reason: RejectReason, detail?: RejectDetail) => Outcome;
 
 export function createRejecter(masker: Masker, eraser?: Eraser): Rejecter {
   return (message, reason, detail = "full") => rejection(message, reason, masker, detail, eraser);

@@ -142,7 +142,6 @@ describe("connections cut in the middle of writes", () => {
             bodies.slice(w * 100, w * 100 + 100).map((body, i) =>
               transform({
                 id: `r${round}-w${w}-${i}`,
-                receiptHandle: "h",
                 body,
                 sentTimestampMs: undefined,
                 receiveCount: 1,

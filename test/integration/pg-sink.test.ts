@@ -169,7 +169,6 @@ for (const backend of BACKENDS) {
       const batch = hostile.map((body, i) =>
         transform({
           id: `hostile-${i}`,
-          receiptHandle: "r",
           body,
           sentTimestampMs: Date.parse("2026-02-03T12:00:00Z"),
           receiveCount: 1,
