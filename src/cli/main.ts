@@ -4,7 +4,7 @@ import { coerceError, SecureLogError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { UsageError } from "./cli-error.ts";
 import { COMMANDS, type Command } from "./commands.ts";
-import { MAIN_HELP } from "./help.ts";
+import { commandHelp, MAIN_HELP } from "./help.ts";
 import { type CliIo, print } from "./io.ts";
 
 function parse(name: string, command: Command, args: readonly string[]) {
@@ -40,7 +40,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     const topic = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
-    print(name === undefined ? io.stderr : io.stdout, topic?.help ?? MAIN_HELP);
+    print(name === undefined ? io.stderr : io.stdout, topic === undefined ? MAIN_HELP : commandHelp(topic));
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
@@ -49,7 +49,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const { flags, positionals } = parse(name, command, rest);
   if (flags.help === true) {
-    print(io.stdout, command.help);
+    print(io.stdout, commandHelp(command));
     return 0;
   }
   if (flags.version === true) {

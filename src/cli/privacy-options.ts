@@ -1,7 +1,6 @@
 import { userInfo } from "node:os";
 import type { Flags } from "../config.ts";
 
-/** Options shared by reveal, forget and rekey: where the data is and which keys open it. */
 /** The --reason given, or the command's own label when none was. */
 export function reasonOr(flags: Flags, fallback: string): string {
   const reason = flags.reason;

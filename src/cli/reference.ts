@@ -4,9 +4,8 @@
  * `<!-- generated:NAME -->` markers; a test fails when a document differs from what this makes.
  */
 import { type OptionSpec, RUN_OPTIONS } from "../config-options.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMAND_LIST } from "./commands.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
-import { COMMAND_SUMMARIES } from "./help.ts";
 
 /** Secrets are read from the environment only, never from a flag (it would show in `ps` and shell history). */
 const ENV_ONLY: readonly [after: string, env: string, meaning: string][] = [
@@ -52,12 +51,8 @@ export function runOptionsTable(): string {
 /** Each command other than run, with its options: shared ones link to the run table by name. */
 export function commandReference(): string {
   const sections: string[] = [];
-  for (const [name, summary] of Object.entries(COMMAND_SUMMARIES)) {
-    const command = COMMANDS[name];
-    if (command === undefined) throw new Error(`no command ${name}`);
-    const options = Object.entries(command.options as Record<string, OptionSpec>).filter(
-      ([option]) => !UNIVERSAL.has(option),
-    );
+  for (const { name, summary, options: all } of COMMAND_LIST) {
+    const options = Object.entries(all).filter(([option]) => !UNIVERSAL.has(option));
     sections.push(
       [
         `#### \`securelog ${name}\``,

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
+import { Readable, Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { COMMANDS } from "../../src/cli/commands.ts";
 import { EXIT_CODES } from "../../src/cli/exit-codes.ts";
-import { COMMAND_SUMMARIES, MAIN_HELP } from "../../src/cli/help.ts";
+import { commandHelp, MAIN_HELP } from "../../src/cli/help.ts";
+import { main } from "../../src/cli/main.ts";
 import { GENERATED, regenerate } from "../../src/cli/reference.ts";
 import { type OptionSpec, RUN_OPTIONS } from "../../src/config.ts";
 
@@ -36,26 +39,67 @@ for (const document of ["README.md", "docs/operations.md"]) {
 describe("help", () => {
   it("every command's help names each of its options, their variables and defaults, from the same table as the docs", () => {
     for (const [name, command] of Object.entries(COMMANDS)) {
+      const help = commandHelp(command);
       for (const [option, spec] of Object.entries(command.options as Record<string, OptionSpec>)) {
-        assert.ok(command.help.includes(`--${option}`), `${name} --help lacks --${option}`);
-        for (const variable of spec.env ?? [])
-          assert.ok(command.help.includes(variable), `${name}: ${variable}`);
+        assert.ok(help.includes(`--${option}`), `${name} --help lacks --${option}`);
+        for (const variable of spec.env ?? []) assert.ok(help.includes(variable), `${name}: ${variable}`);
         if (spec.defaultText !== undefined)
           assert.ok(
-            command.help.replace(/\s+/g, " ").includes(spec.defaultText.replaceAll("`", "")),
+            help.replace(/\s+/g, " ").includes(spec.defaultText.replaceAll("`", "")),
             `${name} --${option}: default`,
           );
       }
-      for (const line of command.help.split("\n")) assert.ok(line.length <= 110, `${name}: ${line}`);
+      for (const line of help.split("\n")) assert.ok(line.length <= 110, `${name}: ${line}`);
     }
   });
 
   it("the main help lists every command and every exit code; the runbook describes every command", () => {
-    assert.deepEqual(Object.keys(COMMAND_SUMMARIES).sort(), Object.keys(COMMANDS).sort());
     for (const name of Object.keys(COMMANDS)) assert.match(MAIN_HELP, new RegExp(`^  ${name} `, "m"));
     for (const { code } of EXIT_CODES) assert.match(MAIN_HELP, new RegExp(`^  ${code} `, "m"));
     const runbook = read("docs/operations.md");
     for (const name of Object.keys(COMMANDS)) assert.ok(runbook.includes(`#### \`securelog ${name}\``), name);
     assert.ok(GENERATED.commands !== undefined);
+  });
+});
+
+describe("parsing", () => {
+  const io = () => {
+    const out: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        out.push(String(chunk));
+        done();
+      },
+    });
+    return {
+      out,
+      io: {
+        stdout: sink,
+        stderr: sink,
+        stdin: Readable.from([]),
+        env: {},
+        cwd: process.cwd(),
+        signals: new EventEmitter(),
+        exitNow: () => undefined,
+      },
+    };
+  };
+
+  it("every command accepts exactly the options its help and docs list, from the same declaration", async () => {
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      for (const [option, spec] of Object.entries(command.options as Record<string, OptionSpec>)) {
+        // --help after the option: parsed, then help instead of work.
+        const args = [name, `--${option}`, ...(spec.type === "string" ? ["x"] : []), "--help"];
+        const { out, io: cli } = io();
+        assert.equal(await main(args, cli), 0, `${args.join(" ")}: ${out.join("")}`);
+        assert.equal(
+          out.join(""),
+          `${commandHelp(command)}${commandHelp(command).endsWith("\n") ? "" : "\n"}`,
+        );
+      }
+      const { out, io: cli } = io();
+      assert.equal(await main([name, "--not-an-option-of-any-command"], cli), 2, name);
+      assert.match(out.join(""), new RegExp(`See \`securelog ${name} --help\``));
+    }
   });
 });

@@ -1,0 +1,24 @@
+import type { Command } from "../command.ts";
+import { KEYS_NOTE, PRIVACY_OPTIONS } from "./privacy.ts";
+
+export const rekey: Command = {
+  name: "rekey",
+  summary: "Re-mask stored reversible values under the current key after a key rotation.",
+  about: `Usage: securelog rekey [--batch-size N] [--reason TEXT]
+
+After a key rotation (new key current, old key loaded as a previous key), re-masks the reversible values
+(--mask encrypt) stored under older keys with the current key, in batches of N distinct values, each
+committed on its own, so it can be stopped and run again. One-way masks (hmac) cannot be re-masked: their raw
+values are gone; rekey says how many rows that concerns and exits 2.`,
+  options: {
+    "batch-size": {
+      type: "string",
+      valueName: "N",
+      defaultText: "1000",
+      description: "Distinct values re-masked per transaction (each committed on its own).",
+    },
+    ...PRIVACY_OPTIONS,
+  },
+  footer: KEYS_NOTE,
+  run: async (flags, _, io) => (await import("../rekey.ts")).rekeyCommand(flags, io, io.env),
+};
