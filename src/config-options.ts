@@ -1,3 +1,5 @@
+import { ConfigError } from "./errors.ts";
+
 /**
  * Every option of `securelog run`: its flag, environment variables and default, described once. The help text
  * and the README's reference table (checked by a test) follow this table; src/config.ts reads and validates.
@@ -14,7 +16,43 @@ export interface OptionSpec {
   readonly description: string;
   /** The meaning column of the docs' tables, when it says more than the help; Markdown. */
   readonly docs?: string;
+  /**
+   * A whole-number option: the bounds its value is checked against (src/config.ts, parseWhole) and shown with
+   * in --help, and its default when it is one plain number (shown as such unless defaultText says more).
+   */
+  readonly integer?: { readonly min: number; readonly max: number; readonly default?: number };
 }
+
+/**
+ * The one way a whole-number option is read, whichever command has it: digits only, within the bounds its
+ * OptionSpec declares. "", " ", "1e3" and "0.5" are mistakes, never a number. `label` names where the value
+ * came from (the flag, or the flag and its variables).
+ */
+export function parseWhole(spec: OptionSpec, label: string, text: string): number {
+  const bounds = spec.integer;
+  if (bounds === undefined) throw new Error(`${label} is not a whole-number option`);
+  const value = /^\s*\d{1,12}\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= bounds.min && value <= bounds.max)) {
+    throw new ConfigError(
+      `${label} must be a whole number from ${bounds.min} to ${bounds.max} (got "${text}")`,
+    );
+  }
+  return value;
+}
+
+/** The default as --help and the docs show it: defaultText, else the plain number. */
+export function shownDefault(spec: OptionSpec): string | undefined {
+  return (
+    spec.defaultText ?? (spec.integer?.default === undefined ? undefined : `\`${spec.integer.default}\``)
+  );
+}
+
+/**
+ * Below this a message's visibility can run out before the heartbeat (which acts at half the timeout) extends
+ * it, and at 0 every message is delivered again at once, to this process and any other: a livelock. A queue
+ * whose own timeout is lower is received with this one instead.
+ */
+export const MIN_VISIBILITY_TIMEOUT_SECONDS = 2;
 
 export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
 export const DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/postgres";
@@ -95,71 +133,74 @@ export const RUN_OPTIONS = {
     description:
       "Concurrent receives (each brings up to 10 messages). Given, the number is pinned; otherwise it adapts to the network between 1 and --max-concurrency.",
     docs: "concurrent receives, each bringing up to 10 messages. Given, the number is pinned; otherwise it adapts to the network (grows while receives come back full and the rate rises, shrinks when they come back short)",
+    integer: { min: 1, max: 512, default: 8 },
   },
   "max-concurrency": {
     type: "string",
     env: ["SECURELOG_MAX_CONCURRENCY"],
     valueName: "N",
-    defaultText: "`128`",
-    description: "Most concurrent receives the adaptive number may reach (1-512).",
+    description: "Most concurrent receives the adaptive number may reach.",
     docs: "most concurrent receives the adaptive number may reach (1–512; 128 is enough for 100 ms round trips)",
+    integer: { min: 1, max: 512, default: 128 },
   },
   "wait-time": {
     type: "string",
     env: ["SECURELOG_WAIT_TIME"],
     valueName: "SECONDS",
     defaultText: "`20`, or `0` with `--until-empty`",
-    description: "Long-poll wait per receive (WaitTimeSeconds, 0-20).",
+    description: "Long-poll wait per receive (WaitTimeSeconds).",
     docs: "long-poll wait (`WaitTimeSeconds`, 0–20); a drain short-polls, so it ends one empty receive after the last message",
+    integer: { min: 0, max: 20, default: 20 },
   },
   "visibility-timeout": {
     type: "string",
     env: ["SECURELOG_VISIBILITY_TIMEOUT"],
     valueName: "SECONDS",
     defaultText: "the queue's own (at least 2)",
-    description: "Visibility timeout requested on receive, 2-43200.",
+    description: "Visibility timeout requested on receive.",
     docs: "visibility timeout requested on receive (2–43,200; a queue whose own is shorter is received with 2)",
+    integer: { min: MIN_VISIBILITY_TIMEOUT_SECONDS, max: 43_200 },
   },
   "batch-size": {
     type: "string",
     env: ["SECURELOG_BATCH_SIZE"],
     valueName: "N",
-    defaultText: "`1000`",
     description: "Most messages committed in one database transaction.",
     docs: "most messages committed in one transaction",
+    integer: { min: 1, max: 10_000, default: 1000 },
   },
   "max-in-flight": {
     type: "string",
     env: ["SECURELOG_MAX_IN_FLIGHT"],
     valueName: "N",
-    defaultText: "`2000`",
     description: "Pollers pause while this many messages are received but not yet deleted.",
     docs: "pollers pause while this many messages are received but not yet deleted (at most 20,000)",
+    integer: { min: 10, max: 20_000, default: 2000 },
   },
   "max-in-flight-mb": {
     type: "string",
     env: ["SECURELOG_MAX_IN_FLIGHT_MB"],
     valueName: "MIB",
-    defaultText: "`32`",
-    description: "Pollers also pause while the bodies of those messages add up to this many MiB (1-1024).",
+    description: "Pollers also pause while the bodies of those messages add up to this many MiB.",
     docs: "pollers also pause while the bodies of those messages add up to this many MiB (1–1024): memory stays bounded however large the messages",
+    integer: { min: 1, max: 1024, default: 32 },
   },
   "max-retry-time": {
     type: "string",
     env: ["SECURELOG_MAX_RETRY_TIME"],
     valueName: "SECONDS",
-    defaultText: "`300`",
     description: "How long a failing database or SQS is retried before the run exits 1.",
     docs: "how long an unreachable database or SQS is retried before the run exits 1",
+    integer: { min: 0, max: 86_400, default: 300 },
   },
   "shutdown-timeout": {
     type: "string",
     env: ["SECURELOG_SHUTDOWN_TIMEOUT"],
     valueName: "SECONDS",
-    defaultText: "`25`",
     description:
       "After SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue.",
     docs: "after SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue (exit 1)",
+    integer: { min: 1, max: 3600, default: 25 },
   },
   "until-empty": {
     type: "boolean",
@@ -179,6 +220,7 @@ export const RUN_OPTIONS = {
     defaultText: "off",
     description: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port).",
     docs: "serve `/metrics` (Prometheus), `/healthz` and `/readyz` (SQS and PostgreSQL reachable) on this port; `0` picks a free port (logged in the `metrics` line)",
+    integer: { min: 0, max: 65_535 },
   },
   "metrics-host": {
     type: "string",

@@ -5,7 +5,13 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
-import { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL, type OptionSpec, RUN_OPTIONS } from "./config-options.ts";
+import {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_QUEUE_URL,
+  type OptionSpec,
+  parseWhole,
+  RUN_OPTIONS,
+} from "./config-options.ts";
 import { ConfigError } from "./errors.ts";
 import type { DatabaseConfig } from "./sink/database.ts";
 import { SCHEMA_NAME } from "./sink/sql/tables.ts";
@@ -16,7 +22,14 @@ import { type KeyRing, keyRing, type MaskKey, parseKeyList } from "./transform/m
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
-export { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL, type OptionSpec, RUN_OPTIONS } from "./config-options.ts";
+export {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_QUEUE_URL,
+  MIN_VISIBILITY_TIMEOUT_SECONDS,
+  type OptionSpec,
+  parseWhole,
+  RUN_OPTIONS,
+} from "./config-options.ts";
 
 export interface SqsConfig {
   readonly queueUrl: string;
@@ -53,15 +66,7 @@ export interface RunConfig {
   readonly metricsPort: number | undefined;
   readonly metricsHost: string;
   readonly quiet: boolean;
-  readonly verbose: boolean;
 }
-
-/**
- * Below this a message's visibility can run out before the heartbeat (which acts at half the timeout) extends
- * it, and at 0 every message is delivered again at once, to this process and any other: a livelock. A queue
- * whose own timeout is lower is received with this one instead.
- */
-export const MIN_VISIBILITY_TIMEOUT_SECONDS = 2;
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -86,28 +91,14 @@ function describeSource(name: RunOptionName, flags: Flags): string {
     : `--${name} / ${spec.env.join(" / ")}`;
 }
 
-function integer(
-  name: RunOptionName,
-  flags: Flags,
-  env: Env,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
+/** A whole-number option of run: flag, else environment, else the default its spec declares (or `fallback`). */
+function integer(name: RunOptionName, flags: Flags, env: Env, fallback?: number): number {
+  const spec: OptionSpec = RUN_OPTIONS[name];
   const value = raw(name, flags, env);
-  if (value === undefined) return fallback;
-  const parsed = z.coerce
-    .number()
-    .int()
-    .min(min)
-    .max(max)
-    .safeParse(value.trim() === "" ? Number.NaN : value);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `${describeSource(name, flags)} must be a whole number from ${min} to ${max} (got "${value}")`,
-    );
-  }
-  return parsed.data;
+  if (value !== undefined) return parseWhole(spec, describeSource(name, flags), value);
+  const chosen = fallback ?? spec.integer?.default;
+  if (chosen === undefined) throw new Error(`--${name} has no default`);
+  return chosen;
 }
 
 function choice<const T extends string>(
@@ -332,36 +323,33 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     schema: loadSchema(flags, env),
     mask: loadMaskConfig(flags, env),
     appVersion: choice("app-version", flags, env, ["major", "packed"], "major"),
-    concurrency: integer("concurrency", flags, env, 8, 1, 512),
+    concurrency: integer("concurrency", flags, env),
     pinnedConcurrency: raw("concurrency", flags, env) !== undefined,
     // 128 pollers bring up to 12,800 messages a second over 100 ms round trips.
-    maxConcurrency: integer("max-concurrency", flags, env, 128, 1, 512),
+    maxConcurrency: integer("max-concurrency", flags, env),
     // A drain short-polls: the run ends one empty receive after the last message (see Pipeline).
-    waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 0 : 20, 0, 20),
+    waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 0 : undefined),
     visibilityTimeoutSeconds:
       raw("visibility-timeout", flags, env) === undefined
         ? undefined
-        : integer("visibility-timeout", flags, env, 30, MIN_VISIBILITY_TIMEOUT_SECONDS, 43_200),
+        : integer("visibility-timeout", flags, env),
     // 1,000 rows per unnest statement load ~155k rows/s here, 500 only ~123k (docs/benchmarks.md).
-    batchSize: integer("batch-size", flags, env, 1000, 1, 10_000),
+    batchSize: integer("batch-size", flags, env),
     // Bounded so that held messages (about 2 KB each) stay well inside the launcher's 160 MB old-space cap.
-    maxInFlight: integer("max-in-flight", flags, env, 2000, 10, 20_000),
+    maxInFlight: integer("max-in-flight", flags, env),
     // 256 KiB messages (SQS's maximum) would fill the 160 MB heap long before 2,000 of them; login events
     // (about 200 bytes) never reach this bound (docs/reliability.md).
-    maxInFlightMb: integer("max-in-flight-mb", flags, env, 32, 1, 1024),
-    maxRetryTimeMs: integer("max-retry-time", flags, env, 300, 0, 86_400) * 1000,
+    maxInFlightMb: integer("max-in-flight-mb", flags, env),
+    maxRetryTimeMs: integer("max-retry-time", flags, env) * 1000,
     // Kubernetes' default grace period is 30 s; finishing within it avoids a SIGKILL.
-    shutdownTimeoutMs: integer("shutdown-timeout", flags, env, 25, 1, 3600) * 1000,
+    shutdownTimeoutMs: integer("shutdown-timeout", flags, env) * 1000,
     untilEmpty,
     dryRun: flags["dry-run"] === true,
     logLevel: choice("log-level", flags, env, LOG_LEVELS, "info"),
     metricsPort:
-      raw("metrics-port", flags, env) === undefined
-        ? undefined
-        : integer("metrics-port", flags, env, 0, 0, 65_535),
+      raw("metrics-port", flags, env) === undefined ? undefined : integer("metrics-port", flags, env),
     metricsHost: raw("metrics-host", flags, env) ?? "0.0.0.0",
     quiet: flags.quiet === true,
-    verbose: flags.verbose === true,
   };
   return Object.freeze(config);
 }

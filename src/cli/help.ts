@@ -1,4 +1,4 @@
-import type { OptionSpec } from "../config-options.ts";
+import { type OptionSpec, shownDefault } from "../config-options.ts";
 import { COMMAND_LIST, type Command } from "./commands.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 
@@ -31,7 +31,8 @@ export function optionLines(options: Record<string, OptionSpec>): string {
     const left = `  --${name}${spec.short === undefined ? "" : `, -${spec.short}`}${spec.valueName === undefined ? "" : ` ${spec.valueName}`}`;
     const extra = [
       spec.env === undefined || spec.env.length === 0 ? "" : `env: ${spec.env.join(", ")}`,
-      spec.defaultText === undefined ? "" : `default: ${plain(spec.defaultText)}`,
+      shownDefault(spec) === undefined ? "" : `default: ${plain(shownDefault(spec) ?? "")}`,
+      spec.integer === undefined ? "" : `${spec.integer.min} to ${spec.integer.max}`,
     ].filter((s) => s !== "");
     const description = wrap(plain(spec.description), COLUMN);
     const right =

@@ -6,19 +6,6 @@ import { SqsSource } from "../source/sqs-source.ts";
 import { type CliIo, print } from "./io.ts";
 
 const DAY_SECONDS = 86_400;
-const MAX_DAYS = 36_500;
-
-/** Whole days, written as digits: "", " ", "1e-9" and "0.5" are mistakes, never zero. */
-function parseDays(text: string): number {
-  const days = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(days) || days > MAX_DAYS) {
-    throw new ConfigError(
-      `--older-than must be a whole number of days from 0 to ${MAX_DAYS} (got "${text}")`,
-    );
-  }
-  return days;
-}
-
 /** The queue's MessageRetentionPeriod in whole days (rounded up), or why it could not be read. */
 async function retentionDays(flags: Flags, env: Env): Promise<number | Error> {
   const source = new SqsSource(loadSqsConfig(flags, env), {
@@ -42,9 +29,12 @@ async function retentionDays(flags: Flags, env: Env): Promise<number | Error> {
  * refused unless --force says the operator knows better (for example a dead-letter queue that keeps messages
  * longer has to be taken into account by hand).
  */
-export async function pruneCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
-  const text = flags["older-than"];
-  const given = typeof text === "string" ? parseDays(text) : undefined;
+export async function pruneCommand(
+  flags: Flags,
+  io: CliIo,
+  env: Env,
+  given: number | undefined,
+): Promise<number> {
   const database = loadDatabase(flags, env);
   const force = flags.force === true;
   const retention = await retentionDays(flags, env);

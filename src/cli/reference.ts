@@ -3,7 +3,7 @@
  * (config-options.ts, options.ts) and the same exit codes. `npm run docs` writes them between the documents'
  * `<!-- generated:NAME -->` markers; a test fails when a document differs from what this makes.
  */
-import { type OptionSpec, RUN_OPTIONS } from "../config-options.ts";
+import { type OptionSpec, RUN_OPTIONS, shownDefault } from "../config-options.ts";
 import { COMMAND_LIST } from "./commands.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 
@@ -30,7 +30,7 @@ function row(name: string, spec: OptionSpec): string {
   const flag = `\`--${name}${spec.valueName === undefined ? "" : ` ${spec.valueName}`}\``;
   const env = (spec.env ?? []).map((e) => `\`${e}\``).join(", ");
   const fallback = spec.type === "boolean" ? "off" : "none";
-  return `| ${cell(flag)} | ${env} | ${cell(spec.defaultText ?? fallback)} | ${cell(spec.docs ?? spec.description)} |`;
+  return `| ${cell(flag)} | ${env} | ${cell(shownDefault(spec) ?? fallback)} | ${cell(spec.docs ?? spec.description)} |`;
 }
 
 const HEADER = "| flag | environment | default | meaning |\n| --- | --- | --- | --- |";

@@ -1,6 +1,5 @@
 import type pg from "pg";
 import { type Env, type Flags, loadDatabase, loadKeyRing } from "../config.ts";
-import { ConfigError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import {
   type BodyField,
@@ -105,13 +104,7 @@ const forgetRetiredKeys = (t: Tables) => `DELETE FROM ${t.config} c WHERE c.name
  * can (encrypt under a loaded key) and says, per scheme and key, what it cannot and why. Exit 0 when everything
  * is under the current key (or unkeyed), 1 when something is left.
  */
-export async function rekeyCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
-  const batchText = flags["batch-size"];
-  const batchSize =
-    typeof batchText === "string" && /^\d{1,6}$/.test(batchText) ? Number(batchText) : Number.NaN;
-  if (batchText !== undefined && !(batchSize >= 1 && batchSize <= 100_000)) {
-    throw new ConfigError("--batch-size must be a whole number from 1 to 100000");
-  }
+export async function rekeyCommand(flags: Flags, io: CliIo, env: Env, batchSize: number): Promise<number> {
   const keys = loadKeyRing(flags, env);
   const database = loadDatabase(flags, env);
   const reason = reasonOr(flags, "key rotation");
@@ -121,7 +114,7 @@ export async function rekeyCommand(flags: Flags, io: CliIo, env: Env): Promise<n
     let values = 0;
     let rows = 0;
     for (const pass of passes(t)) {
-      const result = await rekeyPass(client, pass, keys, masker, batchText === undefined ? 1000 : batchSize);
+      const result = await rekeyPass(client, pass, keys, masker, batchSize);
       values += result.values;
       rows += result.rows;
     }

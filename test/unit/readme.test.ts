@@ -8,7 +8,9 @@ import { EXIT_CODES } from "../../src/cli/exit-codes.ts";
 import { commandHelp, MAIN_HELP } from "../../src/cli/help.ts";
 import { main } from "../../src/cli/main.ts";
 import { GENERATED, regenerate } from "../../src/cli/reference.ts";
-import { type OptionSpec, RUN_OPTIONS } from "../../src/config.ts";
+import { loadRunConfig, type OptionSpec, RUN_OPTIONS } from "../../src/config.ts";
+import { shownDefault } from "../../src/config-options.ts";
+import { generateKeyText } from "../../src/transform/mask-key.ts";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
@@ -43,9 +45,10 @@ describe("help", () => {
       for (const [option, spec] of Object.entries(command.options as Record<string, OptionSpec>)) {
         assert.ok(help.includes(`--${option}`), `${name} --help lacks --${option}`);
         for (const variable of spec.env ?? []) assert.ok(help.includes(variable), `${name}: ${variable}`);
-        if (spec.defaultText !== undefined)
+        const shown = shownDefault(spec);
+        if (shown !== undefined)
           assert.ok(
-            help.replace(/\s+/g, " ").includes(spec.defaultText.replaceAll("`", "")),
+            help.replace(/\s+/g, " ").includes(shown.replaceAll("`", "")),
             `${name} --${option}: default`,
           );
       }
@@ -101,5 +104,35 @@ describe("parsing", () => {
       assert.equal(await main([name, "--not-an-option-of-any-command"], cli), 2, name);
       assert.match(out.join(""), new RegExp(`See \`securelog ${name} --help\``));
     }
+  });
+});
+
+describe("whole-number options", () => {
+  it("declare their bounds and default once: help shows them, and every other mention of the default agrees", () => {
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      const help = commandHelp(command).replace(/\s+/g, " ");
+      for (const [option, spec] of Object.entries(command.options as Record<string, OptionSpec>)) {
+        if (spec.integer === undefined) continue;
+        assert.ok(help.includes(`${spec.integer.min} to ${spec.integer.max}`), `${name} --${option}: bounds`);
+        if (spec.integer.default !== undefined)
+          assert.ok(
+            shownDefault(spec)?.includes(`\`${spec.integer.default}\``),
+            `${name} --${option}: default`,
+          );
+      }
+    }
+  });
+
+  it("run reads each one by its declared bounds and falls back to its declared default", () => {
+    const config = loadRunConfig({}, { SECURELOG_KEY: generateKeyText() });
+    assert.equal(config.concurrency, RUN_OPTIONS.concurrency.integer.default);
+    assert.equal(config.batchSize, RUN_OPTIONS["batch-size"].integer.default);
+    assert.equal(config.maxInFlight, RUN_OPTIONS["max-in-flight"].integer.default);
+    assert.equal(config.shutdownTimeoutMs, RUN_OPTIONS["shutdown-timeout"].integer.default * 1000);
+    const { max } = RUN_OPTIONS["max-concurrency"].integer;
+    assert.throws(
+      () => loadRunConfig({ "max-concurrency": String(max + 1) }, { SECURELOG_KEY: generateKeyText() }),
+      new RegExp(`--max-concurrency must be a whole number from 1 to ${max}`),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
-import type { Command } from "../command.ts";
+import { type Command, wholeOption } from "../command.ts";
 
 export const prune: Command = {
   name: "prune",
@@ -21,6 +21,7 @@ Run it daily (deploy/kubernetes/prune-cronjob.yaml does).`,
       type: "string",
       valueName: "DAYS",
       defaultText: "the queue's retention period, in whole days",
+      integer: { min: 0, max: 36_500 },
       description:
         "Prune ledger entries older than DAYS (whole days); fewer than the queue's retention is refused.",
     },
@@ -32,5 +33,11 @@ Run it daily (deploy/kubernetes/prune-cronjob.yaml does).`,
     help: RUN_OPTIONS.help,
     verbose: RUN_OPTIONS.verbose,
   } satisfies Record<string, OptionSpec>,
-  run: async (flags, _, io) => (await import("../prune.ts")).pruneCommand(flags, io, io.env),
+  run: async (flags, _, io) =>
+    (await import("../prune.ts")).pruneCommand(
+      flags,
+      io,
+      io.env,
+      wholeOption(prune.options, "older-than", flags),
+    ),
 };

@@ -1,4 +1,4 @@
-import type { Command } from "../command.ts";
+import { type Command, wholeOption } from "../command.ts";
 import { KEYS_NOTE, PRIVACY_OPTIONS } from "./privacy.ts";
 
 export const rekey: Command = {
@@ -14,11 +14,17 @@ values are gone; rekey says how many rows that concerns and exits 2.`,
     "batch-size": {
       type: "string",
       valueName: "N",
-      defaultText: "1000",
+      integer: { min: 1, max: 100_000, default: 1000 },
       description: "Distinct values re-masked per transaction (each committed on its own).",
     },
     ...PRIVACY_OPTIONS,
   },
   footer: KEYS_NOTE,
-  run: async (flags, _, io) => (await import("../rekey.ts")).rekeyCommand(flags, io, io.env),
+  run: async (flags, _, io) =>
+    (await import("../rekey.ts")).rekeyCommand(
+      flags,
+      io,
+      io.env,
+      wholeOption(rekey.options, "batch-size", flags) ?? 1000,
+    ),
 };
