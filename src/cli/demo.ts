@@ -3,6 +3,8 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { type Flags, loadRunConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
+import { tablesIn } from "../sink/sql/tables.ts";
+import { sampleOfTable } from "../sink/table-contents.ts";
 import { convertLegacyKey, generateKeyText } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
 import { executeRun } from "./run.ts";
@@ -30,18 +32,12 @@ async function showResults(databaseUrl: string, io: CliIo): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const rows = await client.query(
-      "SELECT user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date::text AS create_date FROM user_logins LIMIT 5",
-    );
-    const totals = await client.query<{ rows: string; rejects: string }>(
-      "SELECT (SELECT count(*) FROM user_logins) AS rows, (SELECT count(*) FROM user_logins_rejects) AS rejects",
-    );
+    const sample = await sampleOfTable(client, tablesIn("public"), 5);
     print(io.stdout, "\nA few rows of user_logins (ip and device_id masked with the demo key):");
-    print(io.stdout, table(rows.rows, ROW_COLUMNS));
-    const total = totals.rows[0];
+    print(io.stdout, table(sample.rows, ROW_COLUMNS));
     print(
       io.stdout,
-      `\nThe embedded database now holds ${total?.rows ?? 0} rows and ${total?.rejects ?? 0} rejections (every run adds the sample again; --fresh starts over).`,
+      `\nThe embedded database now holds ${sample.loaded} rows and ${sample.rejected} rejections (every run adds the sample again; --fresh starts over).`,
     );
   } finally {
     await client.end();

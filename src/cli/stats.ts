@@ -1,52 +1,13 @@
 import { type Env, type Flags, loadDatabase } from "../config.ts";
 import { withDatabase } from "../sink/database.ts";
-import {
-  maskKinds,
-  statsAppVersions,
-  statsDeviceTypes,
-  statsLocales,
-  statsRejectReasons,
-  statsTotals,
-} from "../sink/sql/stats.ts";
+import { type Count, readStats, type Stats } from "../sink/table-contents.ts";
 import { type CliIo, print } from "./io.ts";
 import { printable } from "./printable.ts";
 
-interface Count {
-  /** As stored: a number for app_version, null for an absent locale (shown as "(null)", kept null in --json). */
-  readonly value: string | number | null;
-  readonly n: number;
-}
-
-export interface Stats {
-  readonly rows: number;
-  readonly users: number;
-  readonly devices: number;
-  readonly ips: number;
-  /** Devices (masked) seen with more than one user. */
-  readonly sharedDevices: number;
-  readonly rejects: number;
-  readonly firstDate: string | null;
-  readonly lastDate: string | null;
-  readonly appVersions: readonly Count[];
-  readonly locales: readonly Count[];
-  readonly deviceTypes: readonly Count[];
-  readonly rejectReasons: readonly Count[];
-  /** Masked values by scheme and key id: one table should hold one scheme, keys only by rotation. */
-  readonly masks: readonly Count[];
-}
-
+/** Rows per distribution shown. */
 const TOP = 10;
 
-interface Totals {
-  rows: number;
-  users: number;
-  devices: number;
-  ips: number;
-  shared_devices: number;
-  rejects: number;
-  first_date: string | null;
-  last_date: string | null;
-}
+export type { Stats };
 
 function section(title: string, counts: readonly Count[], total: number): string[] {
   // device_type and locale are producer text: shown, never obeyed by the terminal.
@@ -93,28 +54,7 @@ export async function statsCommand(flags: Flags, io: CliIo, env: Env): Promise<n
   const database = loadDatabase(flags, env);
   // Read-only: needs the tables to exist, creates nothing, takes no lock.
   const needs = { require: ["logins", "rejects"], create: [] } as const;
-  const stats = await withDatabase(database, needs, async (client, t): Promise<Stats> => {
-    const totals: Partial<Totals> = (await client.query<Totals>(statsTotals(t))).rows[0] ?? {};
-    const counts = async (sql: string) => (await client.query<Count>(sql, [TOP])).rows;
-    return {
-      rows: totals.rows ?? 0,
-      users: totals.users ?? 0,
-      devices: totals.devices ?? 0,
-      ips: totals.ips ?? 0,
-      sharedDevices: totals.shared_devices ?? 0,
-      rejects: totals.rejects ?? 0,
-      firstDate: totals.first_date ?? null,
-      lastDate: totals.last_date ?? null,
-      appVersions: await counts(statsAppVersions(t)),
-      locales: await counts(statsLocales(t)),
-      deviceTypes: await counts(statsDeviceTypes(t)),
-      rejectReasons: await counts(statsRejectReasons(t)),
-      masks: (await client.query<{ kind: string; n: number }>(maskKinds(t))).rows.map((r) => ({
-        value: r.kind,
-        n: r.n,
-      })),
-    };
-  });
+  const stats = await withDatabase(database, needs, (client, t) => readStats(client, t, TOP));
   print(io.stdout, flags.json === true ? JSON.stringify(stats, null, 2) : formatStats(stats));
   return 0;
 }
