@@ -5,16 +5,10 @@ import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { unwrapSns } from "../../src/transform/sns-envelope.ts";
 import { createRejecter, createTransformer } from "../../src/transform/transform.ts";
+import { CANONICAL_EVENT } from "../fixtures/sample-events.ts";
 import { snsEnvelope } from "../helpers/sns.ts";
 
-const EVENT = JSON.stringify({
-  user_id: "424cdd21-063a-43a7-b91b-7ca1a833afae",
-  app_version: "2.3.0",
-  device_type: "android",
-  ip: "199.172.111.135",
-  locale: "RU",
-  device_id: "593-47-5928",
-});
+const EVENT = JSON.stringify(CANONICAL_EVENT);
 const SNS_ID = "6f9619ff-8b86-4011-b42d-00c04fc964ff";
 
 const message = (body: string, id = "sqs-1"): SourceMessage => ({

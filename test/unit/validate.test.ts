@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createValidator } from "../../src/transform/validate.ts";
-import { generateEvents } from "../fixtures/sample-events.ts";
+import { CANONICAL_EVENT, generateEvents } from "../fixtures/sample-events.ts";
 
 const validate = createValidator("major");
-const good = {
-  user_id: "424cdd21-063a-43a7-b91b-7ca1a833afae",
-  app_version: "2.3.0",
-  device_type: "android",
-  ip: "199.172.111.135",
-  locale: "RU",
-  device_id: "593-47-5928",
-};
+const good: Record<string, unknown> = { ...CANONICAL_EVENT };
 const body = (fields: Record<string, unknown>) => JSON.stringify(fields);
 const reasonOf = (text: string) => {
   const result = validate(text);
