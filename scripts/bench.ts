@@ -189,7 +189,11 @@ async function run(contender: Contender, count: number, port?: number, pollers =
 }
 
 const results = new Map<Contender, Result[]>();
-const order: Contender[] = ["a", "a'", "b", "p", "n", ...(BASELINE === undefined ? [] : (["b0"] as const))];
+// BENCH_ONLY=b,b0 times just those (a before/after comparison); the latency and empty-queue parts need all.
+const ONLY = process.env.BENCH_ONLY?.split(",");
+const order: Contender[] = (
+  ["a", "a'", "b", "p", "n", ...(BASELINE === undefined ? [] : (["b0"] as const))] as Contender[]
+).filter((c) => ONLY === undefined || ONLY.includes(c));
 for (let round = 1; round <= ROUNDS; round++) {
   for (const contender of round % 2 === 1 ? order : [...order].reverse()) {
     const result = await run(contender, contender === "n" ? NAIVE_N : N);
@@ -198,6 +202,23 @@ for (let round = 1; round <= ROUNDS; round++) {
       `round ${round} ${contender.padEnd(3)} ${Math.round(result.rate).toString().padStart(6)} msg/s  wall ${result.wall.toFixed(2)} s  cpu ${result.cpu.toFixed(2)} s  rss ${Math.round(result.rssMb)} MiB\n`,
     );
   }
+}
+
+if (ONLY !== undefined) {
+  const medianOf = (c: Contender, f: (r: Result) => number) => median((results.get(c) ?? []).map(f));
+  const only = Object.fromEntries(
+    order.map((c) => [
+      c,
+      {
+        perSecond: Math.round(medianOf(c, (r) => r.rate)),
+        cpuMicrosecondsPerMessage: Math.round(medianOf(c, (r) => (r.cpu / N) * 1e6)),
+        peakRssMb: Math.round(medianOf(c, (r) => r.rssMb)),
+      },
+    ]),
+  );
+  process.stdout.write(`\n${JSON.stringify({ messages: N, rounds: ROUNDS, medians: only }, null, 2)}\n`);
+  await cleanUp();
+  process.exit(0);
 }
 
 // 20 ms round trip: (a) at each poller count, (b) with defaults.
@@ -267,9 +288,13 @@ const file = new URL(`../bench-results/bench-${summary.date.replaceAll(":", "-")
 writeFileSync(file, `${JSON.stringify({ ...summary, raw: Object.fromEntries(results) }, null, 2)}\n`);
 process.stdout.write(`wrote ${fileURLToPath(file)}\n`);
 
-client.destroy();
-sqs.stop();
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-await admin.end();
+await cleanUp();
+
+async function cleanUp(): Promise<void> {
+  client.destroy();
+  sqs.stop();
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}
