@@ -97,7 +97,6 @@ export async function demo(flags: Flags, io: CliIo): Promise<void> {
         "until-empty": true,
         "wait-time": "1",
         "log-level": typeof logLevel === "string" ? logLevel : "warn",
-        verbose: flags.verbose === true,
       },
       {},
     );
