@@ -1,5 +1,6 @@
 import { coerceError, SecureLogError } from "../errors.ts";
 import type { Acknowledger, MessageSource, SourceMessage } from "../source/message.ts";
+import { isSinkRefusal, sinkRefused } from "../transform/validate.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
 import { Notifier, sleep } from "./backoff.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
@@ -425,10 +426,7 @@ export class Pipeline {
     }
     const fallback: Rejection =
       rejectAs === undefined
-        ? {
-            reason: `sink_refused:${/^sink_refused:(.+)$/.exec(error.code)?.[1] ?? "unknown"}`,
-            detail: "full",
-          }
+        ? { reason: isSinkRefusal(error.code) ? error.code : sinkRefused(undefined), detail: "full" }
         : { reason: rejectAs.reason, detail: "minimal" };
     return this.#commit(batch, fallback);
   }

@@ -1,4 +1,5 @@
 import { type Disposition, errorCode, SecureLogError } from "../errors.ts";
+import { sinkRefused } from "../transform/validate.ts";
 
 const RETRY_ERRNOS = new Set([
   "ECONNREFUSED",
@@ -90,7 +91,7 @@ export function sinkWriteError(error: unknown): SecureLogError {
     case "retry":
       return new SecureLogError("database_unreachable", description, { disposition, cause: error });
     case "data":
-      return new SecureLogError(`sink_refused:${errorCode(error) ?? "unknown"}`, description, {
+      return new SecureLogError(sinkRefused(errorCode(error)), description, {
         disposition,
         cause: error,
       });

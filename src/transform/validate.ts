@@ -31,6 +31,16 @@ export type RejectReason =
   | `erased_value:${"ip" | "device_id"}`
   | `sink_refused:${string}`;
 
+/** The reason a message PostgreSQL refused is stored under: the refusal's SQLSTATE, when the driver gave one. */
+export function sinkRefused(sqlstate: string | undefined): RejectReason {
+  return `sink_refused:${sqlstate ?? "unknown"}`;
+}
+
+/** Whether an error code is such a reason (the code a refused write's error carries, see pg-errors.ts). */
+export function isSinkRefusal(code: string): code is `sink_refused:${string}` {
+  return code.startsWith("sink_refused:");
+}
+
 export type Validation =
   | { readonly ok: true; readonly event: LoginEvent }
   | { readonly ok: false; readonly reason: RejectReason };
