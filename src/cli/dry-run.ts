@@ -1,6 +1,6 @@
 import type { RunConfig } from "../config.ts";
 import type { SourceMessage } from "../source/message.ts";
-import { verifyOriginalId } from "../source/replay-id.ts";
+import { originalIdOption } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { transformsFor } from "../transform/transform.ts";
 import { type CliIo, print } from "./io.ts";
@@ -17,12 +17,11 @@ const DRY_WAIT_SECONDS = 1;
  * connects to no database, so it writes nothing anywhere; it does not know which values were erased.
  */
 export async function dryRun(config: RunConfig, io: CliIo): Promise<void> {
-  const keys = config.mask.mode === "sha256" ? undefined : config.mask.keys.all;
   const source = new SqsSource(config.sqs, {
     waitTimeSeconds: DRY_WAIT_SECONDS,
     visibilityTimeoutSeconds: HOLD_SECONDS,
     maxSockets: 4,
-    ...(keys === undefined ? {} : { originalId: (attribute: string) => verifyOriginalId(keys, attribute) }),
+    ...originalIdOption(config.mask),
   });
   const stop = new AbortController();
   const onSignal = () => stop.abort();

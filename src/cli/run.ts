@@ -9,7 +9,7 @@ import { WriterThread } from "../pipeline/writer-thread.ts";
 import { describeDatabase } from "../sink/pg-errors.ts";
 import { PgSink } from "../sink/pg-sink.ts";
 import { tablesIn } from "../sink/sql/tables.ts";
-import { verifyOriginalId } from "../source/replay-id.ts";
+import { originalIdOption } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { describeKeys } from "../transform/mask-key.ts";
 import { type CliIo, print } from "./io.ts";
@@ -62,23 +62,26 @@ interface Ends {
   readonly maxSockets: number;
 }
 
+/** A pooled connection dropped while idle, in this thread's pool or the writer thread's: the pool reconnects. */
+function warnIdleConnection(logger: Logger, message: string): void {
+  logger.warn(`idle database connection failed: ${message}`);
+}
+
 function openEnds(config: RunConfig, logger: Logger, resources: AsyncDisposableStack): Ends {
   const maxSockets = (config.pinnedConcurrency ? config.concurrency : config.maxConcurrency) + 8;
-  const keys = config.mask.mode === "sha256" ? undefined : config.mask.keys.all;
   // Schema checks and /readyz; the rows go through the writer thread's own connections.
   const sink = new PgSink({
     databaseUrl: config.databaseUrl,
     tables: tablesIn(config.schema),
     poolSize: 1,
-    onIdleError: (error) => logger.warn(`idle database connection failed: ${error.message}`),
+    onIdleError: (error) => warnIdleConnection(logger, error.message),
   });
   resources.defer(() => sink.close());
   const source = new SqsSource(config.sqs, {
     waitTimeSeconds: config.waitTimeSeconds,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     maxSockets,
-    // Only an attribute signed by `securelog replay` with a loaded key may choose the ledger id.
-    ...(keys === undefined ? {} : { originalId: (attribute: string) => verifyOriginalId(keys, attribute) }),
+    ...originalIdOption(config.mask),
   });
   resources.defer(() => source.close());
   return { source, sink, maxSockets };
@@ -169,7 +172,7 @@ function startWriter(config: RunConfig, tuning: RunTuning, ends: Ends, logger: L
   const { appVersion, databaseUrl, mask, schema, sqs } = config;
   return new WriterThread(
     { databaseUrl, schema, poolSize: tuning.writers, mask, appVersion, sqs, maxSockets: ends.maxSockets },
-    (message) => logger.warn(`idle database connection failed: ${message}`),
+    (message) => warnIdleConnection(logger, message),
   );
 }
 

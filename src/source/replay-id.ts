@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { MaskConfig } from "../transform/mask.ts";
 import type { MaskKey } from "../transform/mask-key.ts";
 
 /**
@@ -39,4 +40,16 @@ export function verifyOriginalId(keys: readonly MaskKey[], value: string): strin
   const given = Buffer.from(value.slice(tagAt + 1), "base64url");
   const expected = tag(key, messageId);
   return given.length === expected.length && timingSafeEqual(given, expected) ? messageId : undefined;
+}
+
+/**
+ * SqsSource's originalId option for a masking configuration: only an attribute `securelog replay` signed with
+ * a loaded key may choose the ledger id. An unkeyed (sha256) run has no key, so no attribute does.
+ */
+export function originalIdOption(mask: MaskConfig): {
+  readonly originalId?: (attribute: string) => string | undefined;
+} {
+  if (mask.mode === "sha256") return {};
+  const keys = mask.keys.all;
+  return { originalId: (attribute) => verifyOriginalId(keys, attribute) };
 }
