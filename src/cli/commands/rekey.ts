@@ -9,7 +9,7 @@ export const rekey: Command = {
 After a key rotation (new key current, old key loaded as a previous key), re-masks the reversible values
 (--mask encrypt) stored under older keys with the current key, in batches of N distinct values, each
 committed on its own, so it can be stopped and run again. One-way masks (hmac) cannot be re-masked: their raw
-values are gone; rekey says how many rows that concerns and exits 2.`,
+values are gone; rekey says, per scheme and key, what it left as it was and why, and then exits 1.`,
   options: {
     "batch-size": {
       type: "string",
