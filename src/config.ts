@@ -27,7 +27,6 @@ export {
   DEFAULT_QUEUE_URL,
   MIN_VISIBILITY_TIMEOUT_SECONDS,
   type OptionSpec,
-  parseWhole,
   RUN_OPTIONS,
 } from "./config-options.ts";
 

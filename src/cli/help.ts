@@ -23,15 +23,16 @@ function wrap(text: string, indent: number, width = WIDTH - indent): string {
 const plain = (text: string) => text.replaceAll("`", "");
 
 /**
- * Every command's option block, made from its option table (src/cli/commands/, config-options.ts): the same table the
- * README and the runbook are generated from (scripts/docs.ts), so help and docs cannot disagree.
+ * Every command's option block, made from its option table (src/cli/commands/, config-options.ts): the same
+ * table the README and the runbook are generated from (scripts/docs.ts), so help and docs cannot disagree.
  */
 export function optionLines(options: Record<string, OptionSpec>): string {
   const rows = Object.entries(options).map(([name, spec]) => {
     const left = `  --${name}${spec.short === undefined ? "" : `, -${spec.short}`}${spec.valueName === undefined ? "" : ` ${spec.valueName}`}`;
+    const shown = shownDefault(spec);
     const extra = [
       spec.env === undefined || spec.env.length === 0 ? "" : `env: ${spec.env.join(", ")}`,
-      shownDefault(spec) === undefined ? "" : `default: ${plain(shownDefault(spec) ?? "")}`,
+      shown === undefined ? "" : `default: ${plain(shown)}`,
       spec.integer === undefined ? "" : `${spec.integer.min} to ${spec.integer.max}`,
     ].filter((s) => s !== "");
     const description = wrap(plain(spec.description), COLUMN);

@@ -13,11 +13,11 @@ const DELETE_ATTEMPTS = 4;
 const MAX_DELETE_BACKOFF_MS = 1000;
 
 /**
- * Deletes committed messages through the Acknowledger, retrying. A receipt handle keeps working until its visibility timeout runs out (and the
- * heartbeat keeps extending it while the message is held), so a delete that fails because SQS cannot be reached
- * is retried until just before that deadline rather than given up on after a second: giving up costs a full
- * visibility timeout of waiting for the redelivery, which the ledger then skips. Only a delete that still fails at
- * the deadline (or after --max-retry-time) is counted as failed.
+ * Deletes committed messages through the Acknowledger, retrying. A receipt handle keeps working until its
+ * visibility timeout runs out (and the heartbeat keeps extending it while the message is held), so a delete that
+ * fails because SQS cannot be reached is retried until just before that deadline rather than given up on after a
+ * second: giving up costs a full visibility timeout of waiting for the redelivery, which the ledger then skips.
+ * Only a delete that still fails at the deadline (or after --max-retry-time) is counted as failed.
  */
 export class Acknowledgements {
   readonly #acknowledger: Acknowledger;

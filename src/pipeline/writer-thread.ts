@@ -11,6 +11,9 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** The sources run as .ts (type stripping); the packed package ships them compiled to .js (tsconfig.build.json). */
+const WORKER_FILE = import.meta.url.endsWith(".ts") ? "./writer-worker.ts" : "./writer-worker.js";
+
 /**
  * The write stage, and the SQS deletes, in a worker thread. Receiving, transforming, writing and deleting all
  * cost CPU in one JavaScript thread, and on a busy queue that thread was the limit: the SQS client alone costs
@@ -20,9 +23,6 @@ interface Pending {
  * The pipeline still decides everything: it asks for a commit, waits for the answer, and only then asks for the
  * delete. This class only carries the calls across.
  */
-/** The sources run as .ts (type stripping); the packed package ships them compiled to .js (tsconfig.build.json). */
-const WORKER_FILE = import.meta.url.endsWith(".ts") ? "./writer-worker.ts" : "./writer-worker.js";
-
 export class WriterThread implements BatchWriter, Acknowledger {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
@@ -70,12 +70,7 @@ export class WriterThread implements BatchWriter, Acknowledger {
       transferables(receiptHandles),
     );
     if (reply.type !== "deleted") throw new SecureLogError("internal", `unexpected reply ${reply.type}`);
-    const failed: SourceMessage[] = [];
-    for (const index of reply.failed) {
-      const message = messages[index];
-      if (message !== undefined) failed.push(message);
-    }
-    return { deleted: reply.deleted, failed };
+    return { deleted: reply.deleted, failed: reply.failed.flatMap((i) => messages[i] ?? []) };
   }
 
   /** Ends the thread once the calls in progress are answered: its connections close, nothing is cut short. */

@@ -84,8 +84,6 @@ export async function sampleOfTable(
        FROM ${t.logins} LIMIT $1`,
     [limit],
   );
-  const totals = await client.query<{ rows: number; rejects: number }>(
-    `SELECT (SELECT count(*) FROM ${t.logins})::int AS rows, (SELECT count(*) FROM ${t.rejects})::int AS rejects`,
-  );
-  return { rows: rows.rows, loaded: totals.rows[0]?.rows ?? 0, rejected: totals.rows[0]?.rejects ?? 0 };
+  const [totals] = (await client.query<Totals>(statsTotals(t))).rows;
+  return { rows: rows.rows, loaded: totals?.rows ?? 0, rejected: totals?.rejects ?? 0 };
 }

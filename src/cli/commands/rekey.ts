@@ -1,5 +1,13 @@
+import type { OptionSpec } from "../../config-options.ts";
 import { type Command, wholeOption } from "../command.ts";
 import { KEYS_NOTE, PRIVACY_OPTIONS } from "./privacy.ts";
+
+const BATCH_SIZE = {
+  type: "string",
+  valueName: "N",
+  integer: { min: 1, max: 100_000, default: 1000 },
+  description: "Distinct values re-masked per transaction (each committed on its own).",
+} as const satisfies OptionSpec;
 
 export const rekey: Command = {
   name: "rekey",
@@ -11,12 +19,7 @@ After a key rotation (new key current, old key loaded as a previous key), re-mas
 committed on its own, so it can be stopped and run again. One-way masks (hmac) cannot be re-masked: their raw
 values are gone; rekey says, per scheme and key, what it left as it was and why, and then exits 1.`,
   options: {
-    "batch-size": {
-      type: "string",
-      valueName: "N",
-      integer: { min: 1, max: 100_000, default: 1000 },
-      description: "Distinct values re-masked per transaction (each committed on its own).",
-    },
+    "batch-size": BATCH_SIZE,
     ...PRIVACY_OPTIONS,
   },
   footer: KEYS_NOTE,
@@ -25,6 +28,6 @@ values are gone; rekey says, per scheme and key, what it left as it was and why,
       flags,
       io,
       io.env,
-      wholeOption(rekey.options, "batch-size", flags) ?? 1000,
+      wholeOption(rekey.options, "batch-size", flags) ?? BATCH_SIZE.integer.default,
     ),
 };
