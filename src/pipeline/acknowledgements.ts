@@ -1,6 +1,6 @@
+import { backoffMs, sleep } from "../backoff.ts";
 import { coerceError } from "../errors.ts";
 import type { Acknowledger, SourceMessage } from "../source/message.ts";
-import { backoffMs, sleep } from "./backoff.ts";
 import type { PipelineEvents } from "./events.ts";
 import type { HeldMessages } from "./held-messages.ts";
 

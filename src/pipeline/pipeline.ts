@@ -1,13 +1,14 @@
+import { sleep } from "../backoff.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
 import type { Acknowledger, MessageSource, SourceMessage } from "../source/message.ts";
 import { isSinkRefusal, sinkRefused } from "../transform/validate.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
-import { Notifier, sleep } from "./backoff.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import { ConcurrencyController } from "./concurrency.ts";
 import type { PipelineEvents } from "./events.ts";
 import { VisibilityHeartbeat } from "./heartbeat.ts";
 import { HeldMessages } from "./held-messages.ts";
+import { Notifier } from "./notifier.ts";
 import { RetryWindow } from "./retry-window.ts";
 
 export interface PipelineOptions {

@@ -1,4 +1,4 @@
-import { backoffMs } from "./backoff.ts";
+import { backoffMs } from "../backoff.ts";
 
 /** The wait before the next attempt, and which attempt that will be (1 for the first retry). */
 export interface RetryStep {

@@ -8,6 +8,7 @@ import type {
   SourceData,
 } from "@smithy/types";
 import { Pool } from "undici";
+import { backoffMs, sleep } from "../backoff.ts";
 import type { SqsConfig } from "../config.ts";
 
 /**
@@ -209,8 +210,7 @@ export class SqsWire {
           continue;
         }
         if (attempt >= ATTEMPTS || !retryable(error)) throw error;
-        const ceiling = Math.min(2000, 100 * 2 ** attempt);
-        await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (Math.random() * ceiling) / 2));
+        await sleep(backoffMs(attempt, 100, 2000));
       }
     }
   }
