@@ -3,7 +3,7 @@ import type { StoredForm } from "../transform/erasure.ts";
 import type { PiiDomain } from "../transform/mask.ts";
 import { lockForErasing, recordErasure } from "./sql/erasures.ts";
 import { MASK_KIND } from "./sql/mask-kind.ts";
-import { insertAudit } from "./sql/privacy.ts";
+import { insertAudit, maskedColumn } from "./sql/privacy.ts";
 import type { Tables } from "./sql/tables.ts";
 import { inTransaction } from "./transaction.ts";
 
@@ -27,10 +27,8 @@ export interface ErasureReport {
   readonly unloaded: readonly string[];
 }
 
-const column = (field: PiiDomain) => (field === "ip" ? "masked_ip" : "masked_device_id");
-
 const loginMatches = (t: Tables, field: PiiDomain) =>
-  `SELECT ${MASK_KIND(column(field))} AS kind FROM ${t.logins} WHERE ${column(field)} = ANY($1::text[])`;
+  `SELECT ${MASK_KIND(maskedColumn(field))} AS kind FROM ${t.logins} WHERE ${maskedColumn(field)} = ANY($1::text[])`;
 
 const rejectMatches = (
   t: Tables,
@@ -41,7 +39,7 @@ const rejectMatches = (
     OR EXISTS (SELECT 1 FROM jsonb_each_text(r.masked_body) e WHERE e.value = ANY($2::text[]))`;
 
 const deleteLogins = (t: Tables, field: PiiDomain) =>
-  `DELETE FROM ${t.logins} WHERE ${column(field)} = ANY($1::text[]) RETURNING ${MASK_KIND(column(field))} AS kind`;
+  `DELETE FROM ${t.logins} WHERE ${maskedColumn(field)} = ANY($1::text[]) RETURNING ${MASK_KIND(maskedColumn(field))} AS kind`;
 
 const deleteRejects = (t: Tables, field: PiiDomain) => `DELETE FROM ${t.rejects} r
   WHERE masked_body->>'${field}' = ANY($1::text[]) OR masked_body ?| $2::text[]
@@ -51,7 +49,7 @@ const deleteRejects = (t: Tables, field: PiiDomain) => `DELETE FROM ${t.rejects}
 
 /** Every scheme and key that masked values of the field, in both tables. A full scan: forget is rare. */
 const presentKinds = (t: Tables, field: PiiDomain) => `SELECT DISTINCT kind FROM (
-  SELECT ${MASK_KIND(column(field))} AS kind FROM ${t.logins}
+  SELECT ${MASK_KIND(maskedColumn(field))} AS kind FROM ${t.logins}
   UNION ALL SELECT ${MASK_KIND(`(masked_body->>'${field}')`)} FROM ${t.rejects} WHERE masked_body ? '${field}'
 ) k`;
 

@@ -6,7 +6,7 @@ import { reveal } from "../transform/reveal.ts";
 import { type MatchCounts, tally } from "./erase.ts";
 import { lockForErasing } from "./sql/erasures.ts";
 import { MASK_KIND } from "./sql/mask-kind.ts";
-import { insertAudit } from "./sql/privacy.ts";
+import { insertAudit, maskedColumn } from "./sql/privacy.ts";
 import type { Tables } from "./sql/tables.ts";
 import { inTransaction } from "./transaction.ts";
 
@@ -24,29 +24,28 @@ const copyRegister = (t: Tables) => `INSERT INTO ${t.erasures} (digest, mask, fi
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT (digest) DO NOTHING`;
 
 const FIELDS: readonly PiiDomain[] = ["ip", "device_id"];
-const column = (field: PiiDomain) => (field === "ip" ? "masked_ip" : "masked_device_id");
 const inBody = (field: PiiDomain) => `(masked_body->>'${field}')`;
 
 /** hmac masks the register recorded: matched as they are, no key needed. */
 const deleteMaskedLogins = (t: Tables, field: PiiDomain) => `DELETE FROM ${t.logins}
-  WHERE ${column(field)} IN (SELECT mask FROM ${t.erasures} WHERE field = '${field}')
-  RETURNING ${MASK_KIND(column(field))} AS kind`;
+  WHERE ${maskedColumn(field)} IN (SELECT mask FROM ${t.erasures} WHERE field = '${field}')
+  RETURNING ${MASK_KIND(maskedColumn(field))} AS kind`;
 const deleteMaskedRejects = (t: Tables, field: PiiDomain) => `DELETE FROM ${t.rejects}
   WHERE ${inBody(field)} IN (SELECT mask FROM ${t.erasures} WHERE field = '${field}')
   RETURNING ${MASK_KIND(inBody(field))} AS kind`;
 
 /** Reversible values to open and check against the register's digests. */
 const encryptedValues = (t: Tables, field: PiiDomain) => `SELECT DISTINCT v FROM (
-  SELECT ${column(field)} AS v FROM ${t.logins} WHERE ${column(field)} LIKE 'enc:%'
+  SELECT ${maskedColumn(field)} AS v FROM ${t.logins} WHERE ${maskedColumn(field)} LIKE 'enc:%'
   UNION SELECT ${inBody(field)} FROM ${t.rejects} WHERE ${inBody(field)} LIKE 'enc:%') e`;
 const deleteLogins = (t: Tables, field: PiiDomain) =>
-  `DELETE FROM ${t.logins} WHERE ${column(field)} = ANY($1::text[]) RETURNING ${MASK_KIND(column(field))} AS kind`;
+  `DELETE FROM ${t.logins} WHERE ${maskedColumn(field)} = ANY($1::text[]) RETURNING ${MASK_KIND(maskedColumn(field))} AS kind`;
 const deleteRejects = (t: Tables, field: PiiDomain) =>
   `DELETE FROM ${t.rejects} WHERE ${inBody(field)} = ANY($1::text[]) RETURNING ${MASK_KIND(inBody(field))} AS kind`;
 
 /** Unkeyed masks: the register never holds a sha256 form (anyone could brute-force it), so these cannot be checked. */
 const sha256Values = (t: Tables, field: PiiDomain) => `SELECT count(*)::int AS n FROM (
-  SELECT 1 FROM ${t.logins} WHERE ${column(field)} ~ '^[0-9a-f]{64}$'
+  SELECT 1 FROM ${t.logins} WHERE ${maskedColumn(field)} ~ '^[0-9a-f]{64}$'
   UNION ALL SELECT 1 FROM ${t.rejects} WHERE ${inBody(field)} ~ '^[0-9a-f]{64}$') s`;
 
 export interface ReapplyReport {

@@ -5,7 +5,7 @@ import { reveal } from "../transform/reveal.ts";
 import {
   type BodyField,
   insertAudit,
-  type MaskedColumn,
+  maskedColumn,
   remapLogins,
   remapRejects,
   staleLoginValues,
@@ -21,8 +21,8 @@ interface Pass {
 }
 
 const passes = (t: Tables): Pass[] =>
-  (["masked_ip", "masked_device_id"] as MaskedColumn[]).flatMap((column) => {
-    const domain: BodyField = column === "masked_ip" ? "ip" : "device_id";
+  (["ip", "device_id"] as const).flatMap((domain) => {
+    const column = maskedColumn(domain);
     return [
       { select: staleLoginValues(t, column), update: remapLogins(t, column), domain },
       { select: staleRejectValues(t, domain), update: remapRejects(t, domain), domain },

@@ -7,6 +7,10 @@ import type { Tables } from "./tables.ts";
 export type MaskedColumn = "masked_ip" | "masked_device_id";
 export type BodyField = "ip" | "device_id";
 
+/** The user_logins column that holds a field's masked value. */
+export const maskedColumn = (field: BodyField): MaskedColumn =>
+  field === "ip" ? "masked_ip" : "masked_device_id";
+
 export const insertRevealAudit = (t: Tables) => `INSERT INTO ${t.audit}
   (action, masked_value, rows_affected, reason, operator) SELECT 'reveal', v, 1, $2, $3 FROM unnest($1::text[]) AS v`;
 
