@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 import { generateEvents } from "../fixtures/sample-events.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, startCli, until } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/securelog.mjs", import.meta.url));
@@ -44,20 +44,29 @@ describe("output on a terminal and off it", () => {
 
   it("following on a terminal: a live status line with the rate, messages in flight, pollers and the last commit", async () => {
     const { queueUrl } = await queueOf("tty-follow");
-    // Follow mode never ends by itself: `timeout` sends SIGTERM after a few seconds, a graceful stop.
-    const command = `timeout -s TERM 4 ${BIN} run --wait-time 1 --queue-url ${queueUrl} --database-url ${services.db.url}`;
-    const result = await runCli(
-      ["-qfec", command, "/dev/null"],
-      { SECURELOG_KEY: key },
-      { command: "script" },
+    // Follow mode never ends by itself. The shell prints its pid and becomes the CLI (exec), so the test can send
+    // the SIGTERM an orchestrator would, once the status line shows the whole queue received and a commit made:
+    // a fixed delay instead failed on a slow machine that had not received everything yet.
+    const command = `echo securelog-pid=$$; exec ${BIN} run --wait-time 1 --queue-url ${queueUrl} --database-url ${services.db.url}`;
+    const running = startCli(["-qfec", command, "/dev/null"], { SECURELOG_KEY: key }, { command: "script" });
+    const STATUS =
+      /received 3000 {2}loaded \d+ {2}rejected \d+ {2}\d+ msg\/s {2}in flight \d+ {2}pollers \d+ {2}last commit \d+:\d\d ago/;
+    await until(
+      () => STATUS.test(running.output()),
+      () => `a status line with the whole queue received:\n${running.output()}`,
+      60_000,
     );
-    assert.equal(result.code, 124, result.stdout); // timeout's code for "had to stop it"
-    assert.match(
-      result.stdout,
-      /received 3000 {2}loaded \d+ {2}rejected \d+ {2}\d+ msg\/s {2}in flight \d+ {2}pollers \d+ {2}last commit \d+:\d\d ago/,
-    );
+    const pid = Number(/securelog-pid=(\d+)/.exec(running.output())?.[1]);
+    process.kill(pid, "SIGTERM");
+    const result = await running.done;
+    assert.equal(result.code, 0, result.stdout); // a graceful stop after the first signal
     assert.match(result.stdout, /WARN finishing in-flight batches.* signal=SIGTERM/);
     assert.match(result.stdout, /received\s+3000/);
+    assert.match(
+      result.stdout,
+      /deleted from queue\s+3000/,
+      "every received message committed before the exit",
+    );
   });
 
   it("off a terminal: no progress line, and every log line is JSON without PII", async () => {
