@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Message } from "@aws-sdk/client-sqs";
 import type { SqsConfig } from "../config.ts";
 import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "./message.ts";
@@ -143,12 +143,8 @@ export class SqsSource implements MessageSource, Acknowledger {
     const receivedAt = new Date();
     const messages: SourceMessage[] = [];
     for (const message of result.Messages ?? []) {
-      if (
-        message.MD5OfBody !== undefined &&
-        createHash("md5")
-          .update(message.Body ?? "")
-          .digest("hex") !== message.MD5OfBody
-      ) {
+      // One-shot crypto.hash: about half the CPU of a Hash object for a body this small, and no object to collect.
+      if (message.MD5OfBody !== undefined && hash("md5", message.Body ?? "", "hex") !== message.MD5OfBody) {
         // As the SDK does: a body that does not match what SQS stored is not trusted; the receive fails (retried)
         // and the messages come back after their visibility timeout.
         throw this.error(

@@ -3,6 +3,7 @@
  * and the same classification of the failures that matter (throttling, expired credentials, 403, missing queue).
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
@@ -15,8 +16,9 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { SecureLogError } from "../../src/errors.ts";
 import { classifySourceError } from "../../src/source/sqs-errors.ts";
-import { toSourceMessage } from "../../src/source/sqs-source.ts";
+import { SqsSource, toSourceMessage } from "../../src/source/sqs-source.ts";
 import { SqsWire } from "../../src/source/sqs-wire.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
 
@@ -296,5 +298,41 @@ describe("the lean SQS wire under failures", () => {
     assert.equal(classifySourceError(missing), "queue_missing");
     wire.close();
     await server.close();
+  });
+
+  it("fails a receive whose body does not match its MD5 (retried, no body in the error) and passes one that does", async (t) => {
+    const body = '{"ip":"10.9.8.7","device_id":"593-47-5928"}';
+    const md5 = createHash("md5").update(body).digest("hex");
+    const message = (MD5OfBody: string) => ({
+      Messages: [{ MessageId: "m1", ReceiptHandle: "h1", Body: body, MD5OfBody }],
+    });
+    const server = await scripted([
+      { status: 200, body: message(md5.replace(/^./, (c) => (c === "0" ? "1" : "0"))) },
+      { status: 200, body: message(md5) },
+    ]);
+    const source = new SqsSource(
+      {
+        queueUrl: `${server.endpoint}/1/q`,
+        endpoint: server.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "a", secretAccessKey: "s" },
+      },
+      { waitTimeSeconds: 0, visibilityTimeoutSeconds: undefined, maxSockets: 1 },
+    );
+    t.after(async () => {
+      source.close();
+      await server.close();
+    });
+    const signal = new AbortController().signal;
+    const tampered = await source.receive(signal).catch((e: unknown) => e);
+    assert.ok(tampered instanceof SecureLogError, String(tampered));
+    assert.equal(tampered.disposition, "retry");
+    assert.match(tampered.message, /MD5/);
+    assert.ok(!tampered.message.includes("10.9.8.7") && !tampered.message.includes("593-47-5928"));
+    const intact = await source.receive(signal);
+    assert.deepEqual(
+      intact.map((m) => [m.id, m.body]),
+      [["m1", body]],
+    );
   });
 });
