@@ -1,6 +1,5 @@
-import { createHash, createHmac } from "node:crypto";
-import { seal } from "./deterministic-cipher.ts";
-import { createMasker, ENCRYPTED_PREFIX, type PiiDomain } from "./mask.ts";
+import { createHmac } from "node:crypto";
+import { createMasker, type PiiDomain } from "./mask.ts";
 import type { KeyRing, MaskKey } from "./mask-key.ts";
 
 /**
@@ -40,17 +39,22 @@ export function storedForms(
   domain: PiiDomain,
   canonicalValue: string,
 ): StoredForm[] {
+  // The run's own maskers make each form, so a form forget looks for is always the form a run stored.
   const forms: StoredForm[] = [
-    { scheme: "sha256", keyId: undefined, value: createHash("sha256").update(canonicalValue).digest("hex") },
+    {
+      scheme: "sha256",
+      keyId: undefined,
+      value: createMasker({ mode: "sha256" }).mask(domain, canonicalValue),
+    },
   ];
   for (const key of keys?.all ?? []) {
-    const hmac = createMasker({ mode: "hmac", keys: { current: key, all: [key] } }).mask(
-      domain,
-      canonicalValue,
-    );
-    const sealed = Buffer.from(seal(key.encKey, domain, canonicalValue)).toString("base64url");
-    forms.push({ scheme: "hmac", keyId: key.id, value: hmac });
-    forms.push({ scheme: "encrypt", keyId: key.id, value: `${ENCRYPTED_PREFIX}${key.id}:${sealed}` });
+    const ring = { current: key, all: [key] };
+    for (const scheme of ["hmac", "encrypt"] as const)
+      forms.push({
+        scheme,
+        keyId: key.id,
+        value: createMasker({ mode: scheme, keys: ring }).mask(domain, canonicalValue),
+      });
   }
   return forms;
 }
@@ -61,7 +65,7 @@ export function storedForms(
  */
 export function bodyForms(keys: KeyRing | undefined, rawValue: string): string[] {
   const json = JSON.stringify(rawValue);
-  const forms = [createHash("sha256").update(json).digest("hex")];
+  const forms = [createMasker({ mode: "sha256" }).mask("other", json)];
   for (const key of keys?.all ?? []) {
     const masker = createMasker({ mode: "hmac", keys: { current: key, all: [key] } });
     forms.push(masker.mask("other", json), masker.mask("key", json));
