@@ -66,8 +66,8 @@ export function toSourceMessage(
 
 /**
  * SQS as a MessageSource (and an Acknowledger), over the lean wire: long-polled receives of up to 10 messages,
- * batch deletes and visibility changes (SqsAcknowledger), queue attributes. Bodies are checked against the MD5 SQS computed when it stored them, as
- * the SDK does.
+ * batch deletes and visibility changes (SqsAcknowledger), queue attributes. Bodies are checked against the MD5
+ * SQS computed when it stored them, as the SDK does.
  */
 export class SqsSource implements MessageSource, Acknowledger {
   readonly #wire: SqsWire;
