@@ -25,10 +25,8 @@ describe("adaptive concurrency", () => {
     assert.equal(c.adjust(0.5, false), 33);
   });
 
-  it("halves on short receives, holds when held messages are at their bound, never goes below one", () => {
+  it("halves on short receives and never goes below one", () => {
     const c = new ConcurrencyController({ initial: 40, max: 128, pinned: false });
-    window(c, 100, 100);
-    assert.equal(c.adjust(0.5, true), 40, "held messages at their bound: more would only wait");
     window(c, 100, 10);
     assert.equal(c.adjust(0.5, false), 20, "mostly empty receives: half");
     for (let i = 0; i < 10; i++) {
@@ -36,6 +34,31 @@ describe("adaptive concurrency", () => {
       c.adjust(0.5, false);
     }
     assert.equal(c.target, 1, "never below one");
+  });
+
+  it("drops a quarter when held messages reach their bound, then grows past that level one at a time", () => {
+    const c = new ConcurrencyController({ initial: 64, max: 128, pinned: false });
+    window(c, 100, 100);
+    assert.equal(c.adjust(0.5, true), 48, "receives outrun the database: fewer of them");
+    // A faster window right after would have doubled it back (the noise that kept 128 pollers on loopback).
+    window(c, 400, 400);
+    assert.equal(c.adjust(0.5, false), 49, "above the level where the bound was reached: one more");
+    window(c, 800, 800);
+    assert.equal(c.adjust(0.5, false), 50);
+    window(c, 100, 100);
+    assert.equal(c.adjust(0.5, true), 37, "at the bound again");
+  });
+
+  it("after a drain halved it, doubles again only up to where the bound was reached", () => {
+    const c = new ConcurrencyController({ initial: 40, max: 128, pinned: false });
+    window(c, 100, 100);
+    assert.equal(c.adjust(0.5, true), 30);
+    window(c, 100, 0);
+    assert.equal(c.adjust(0.5, false), 15, "the queue ran short");
+    window(c, 100, 100);
+    assert.equal(c.adjust(0.5, false), 30, "refilled: doubles, but not past 30");
+    window(c, 400, 400);
+    assert.equal(c.adjust(0.5, false), 31);
   });
 
   it("never moves a pinned number, nor past the maximum, nor on too few receives to judge", () => {
