@@ -108,6 +108,8 @@ const CONNECTION_CODES = new Set([
   "ECONNABORTED",
 ]);
 const ATTEMPTS = 3;
+/** Actions whose requests repeat byte for byte; deletes and visibility changes carry receipt handles. */
+const REPEATED_ACTIONS = new Set(["ReceiveMessage", "GetQueueAttributes"]);
 
 function retryable(error: unknown): boolean {
   if (error instanceof SqsCallError) {
@@ -144,6 +146,16 @@ export class SqsWire {
     ((options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>);
   readonly #options: SqsWireOptions;
   #refresh = false;
+  /**
+   * Signatures of the identical requests a poller repeats (the same ReceiveMessage, again and again), for the
+   * second they were made in. SigV4 signs the request, the second and the credentials and nothing else, so the
+   * signer would make the same headers again; a loaded poller asks hundreds of times a second, and signing was a
+   * seventh of the receiving thread's CPU (docs/benchmarks.md). Cleared every second, and when SQS said the
+   * credentials expired.
+   */
+  readonly #reusable = new Map<string, Record<string, string>>();
+  #reusableSecond = 0;
+  #reusableGeneration = 0;
 
   constructor(config: SqsConfig, options: SqsWireOptions) {
     this.#options = options;
@@ -177,6 +189,19 @@ export class SqsWire {
   /** The signed request for an action, exactly as it would be sent (for the signing test and the benchmark). */
   async signed(action: string, input: unknown): Promise<WireRequest> {
     const body = JSON.stringify(input);
+    const date = this.#options.now?.() ?? new Date();
+    const repeats = REPEATED_ACTIONS.has(action);
+    if (repeats) {
+      const second = Math.floor(date.getTime() / 1000);
+      if (second !== this.#reusableSecond) {
+        this.#forgetSignatures();
+        this.#reusableSecond = second;
+      }
+      const reused = this.#reusable.get(`${action}\n${body}`);
+      if (reused !== undefined) return { target: action, body, headers: reused };
+    }
+    // A signing still under way when the second ends or the credentials expire must not refill the new set.
+    const generation = this.#reusableGeneration;
     const request = {
       method: "POST",
       protocol: this.#endpoint.protocol,
@@ -192,8 +217,15 @@ export class SqsWire {
       } as Record<string, string>,
       body,
     };
-    const signed = await this.#signer.sign(request, { signingDate: this.#options.now?.() ?? new Date() });
-    return { target: action, body, headers: signed.headers as Record<string, string> };
+    const signed = await this.#signer.sign(request, { signingDate: date });
+    const headers = signed.headers as Record<string, string>;
+    if (repeats && generation === this.#reusableGeneration) this.#reusable.set(`${action}\n${body}`, headers);
+    return { target: action, body, headers };
+  }
+
+  #forgetSignatures(): void {
+    this.#reusable.clear();
+    this.#reusableGeneration++;
   }
 
   /** One SQS action, retried on throttling, 5xx and dropped connections; expired credentials are refreshed once. */
@@ -207,6 +239,7 @@ export class SqsWire {
         if (error instanceof SqsCallError && EXPIRED_TYPES.has(error.name) && !refreshed) {
           refreshed = true;
           this.#refresh = true;
+          this.#forgetSignatures();
           continue;
         }
         if (attempt >= ATTEMPTS || !retryable(error)) throw error;

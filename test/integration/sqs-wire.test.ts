@@ -223,6 +223,7 @@ describe("the lean SQS wire under failures", () => {
   const wireFor = (
     endpoint: string,
     credentials?: () => Promise<{ accessKeyId: string; secretAccessKey: string }>,
+    now?: () => Date,
   ) =>
     new SqsWire(
       {
@@ -231,7 +232,12 @@ describe("the lean SQS wire under failures", () => {
         region: "us-east-1",
         credentials: { accessKeyId: "a", secretAccessKey: "s" },
       },
-      { maxSockets: 2, timeoutMs: 5000, ...(credentials === undefined ? {} : { credentials }) },
+      {
+        maxSockets: 2,
+        timeoutMs: 5000,
+        ...(credentials === undefined ? {} : { credentials }),
+        ...(now === undefined ? {} : { now }),
+      },
     );
 
   it("retries throttling and 5xx with backoff, and succeeds", async () => {
@@ -272,6 +278,54 @@ describe("the lean SQS wire under failures", () => {
     assert.ok(calls >= 2);
     wire.close();
     await server.close();
+  });
+
+  it("reuses a receive's signature within its second only, and not after SQS said the credentials expired", async (t) => {
+    const server = await scripted([
+      { status: 200, body: {} },
+      { status: 200, body: {} },
+      { status: 200, body: {} },
+      { status: 400, body: { __type: "com.amazonaws.sqs#ExpiredToken", message: "expired" } },
+    ]);
+    let clock = DATE;
+    let signings = 0;
+    const wire = wireFor(
+      server.endpoint,
+      async (options?: { forceRefresh?: boolean }) => {
+        signings++;
+        return { accessKeyId: options?.forceRefresh === true ? "NEWKEY" : "OLDKEY", secretAccessKey: "s" };
+      },
+      () => clock,
+    );
+    t.after(async () => {
+      wire.close();
+      await server.close();
+    });
+    const receive = { QueueUrl: `${server.endpoint}/1/q`, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 };
+    await wire.call("ReceiveMessage", receive);
+    clock = new Date(DATE.getTime() + 999);
+    await wire.call("ReceiveMessage", receive);
+    assert.equal(signings, 1, "the second receive, in the same second, is not signed again");
+    assert.equal(server.seen[1]?.authorization, server.seen[0]?.authorization);
+    // The same request with another body is another signature.
+    await wire.call("ReceiveMessage", { ...receive, MaxNumberOfMessages: 5 });
+    assert.equal(signings, 2);
+    // SQS says the token expired: the retry is signed with refreshed credentials, and so is every later receive.
+    await wire.call("ReceiveMessage", receive);
+    assert.match(server.seen[3]?.authorization ?? "", /Credential=OLDKEY\//);
+    assert.match(server.seen[4]?.authorization ?? "", /Credential=NEWKEY\//);
+    await wire.call("ReceiveMessage", receive);
+    assert.equal(server.seen[5]?.authorization, server.seen[4]?.authorization);
+    // The next second: signed anew, with a new date.
+    const before = signings;
+    clock = new Date(DATE.getTime() + 1000);
+    await wire.call("ReceiveMessage", receive);
+    assert.equal(signings, before + 1);
+    assert.notEqual(server.seen[6]?.authorization, server.seen[5]?.authorization);
+    // A delete carries receipt handles: never reused, even when a retry sends the same body in the same second.
+    await wire.call("DeleteMessageBatch", { QueueUrl: receive.QueueUrl, Entries: [] });
+    await wire.call("DeleteMessageBatch", { QueueUrl: receive.QueueUrl, Entries: [] });
+    assert.equal(signings, before + 3);
   });
 
   it("does not retry a 403, and classifies it as refused credentials; a missing queue as missing", async () => {
