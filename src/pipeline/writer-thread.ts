@@ -1,3 +1,4 @@
+import module from "node:module";
 import { Worker } from "node:worker_threads";
 import { SecureLogError } from "../errors.ts";
 import type { WriteResult } from "../sink/row-sink.ts";
@@ -31,7 +32,14 @@ export class WriterThread implements BatchWriter, Acknowledger {
   #dead: Error | undefined;
 
   constructor(setup: WriterSetup, onIdleError: (message: string) => void) {
-    this.#worker = new Worker(new URL(WORKER_FILE, import.meta.url), { workerData: setup });
+    // A worker thread does not share the process's compile cache (bin/securelog.mjs): given the directory, it
+    // loads its modules in about half the time (150 instead of 310 ms here), and until they are loaded no batch
+    // is committed.
+    const compileCache = module.getCompileCacheDir?.();
+    this.#worker = new Worker(new URL(WORKER_FILE, import.meta.url), {
+      workerData: setup,
+      ...(compileCache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: compileCache } }),
+    });
     // Held only while a call is waiting for its answer (see #call), so a thread nobody closed never keeps the
     // process alive on its own.
     this.#worker.unref();

@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import pg from "pg";
 import { SecureLogError } from "../../src/errors.ts";
@@ -89,5 +93,46 @@ describe("the writer thread, against PostgreSQL and the SQS emulator", () => {
     } finally {
       await thread.close();
     }
+  });
+});
+
+describe("the writer thread's start", () => {
+  /** Files in a compile cache after a process that enabled it loaded writer-thread.ts and maybe started one. */
+  function cachedModules(startThread: boolean): number {
+    const dir = mkdtempSync(join(tmpdir(), "securelog-compile-cache-"));
+    const program = `
+      import module from "node:module";
+      module.enableCompileCache(process.argv[2]);
+      const { WriterThread } = await import(${JSON.stringify(new URL("../../src/pipeline/writer-thread.ts", import.meta.url).href)});
+      if (process.argv[3] === "start") {
+        const thread = new WriterThread({
+          databaseUrl: "postgres://nobody@127.0.0.1:1/none", schema: "public", poolSize: 1,
+          mask: { mode: "sha256" }, appVersion: "major", maxSockets: 1,
+          sqs: { queueUrl: "http://127.0.0.1:1/1/q", endpoint: "http://127.0.0.1:1", region: "us-east-1",
+                 credentials: { accessKeyId: "a", secretAccessKey: "b" } },
+        }, () => {});
+        await thread.write([]).catch(() => {}); // answered once the thread has loaded its modules
+        await thread.close();
+      }`;
+    // A file, not --eval: the thread inherits the process's flags, and --input-type would make it fail.
+    const file = join(dir, "start.mjs");
+    writeFileSync(file, program);
+    const cache = join(dir, "cache");
+    try {
+      execFileSync(process.execPath, [file, cache, startThread ? "start" : ""]);
+      return readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("loads its modules through the process's compile cache, as the main thread does", () => {
+    const mainThreadOnly = cachedModules(false);
+    const withThread = cachedModules(true);
+    // The thread's own modules (pg, undici, the signer, the transform) are in the cache only if it used it.
+    assert.ok(
+      withThread > mainThreadOnly + 50,
+      `${withThread} cached with the thread, ${mainThreadOnly} without`,
+    );
   });
 });
