@@ -223,9 +223,10 @@ export async function executeRun(
   try {
     const ends = openEnds(config, logger, resources);
     const shutdown = resources.use(shutdownOn(io, config, logger));
-    const visibilityTimeoutSeconds = await checkEnds(ends, config, logger);
+    // Started first: the thread loads its modules while the ends are checked, instead of after.
     const writer = startWriter(config, tuning, ends, logger);
     resources.defer(() => writer.close());
+    const visibilityTimeoutSeconds = await checkEnds(ends, config, logger);
     // Receives here, deletes from the writer thread (see WriterThread).
     const pipeline = new Pipeline(
       { source: ends.source, acknowledger: writer, writer, events },
