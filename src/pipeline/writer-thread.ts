@@ -1,5 +1,6 @@
 import module from "node:module";
 import { Worker } from "node:worker_threads";
+import { processEnv } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
 import type { WriteResult } from "../sink/row-sink.ts";
 import type { Acknowledger, DeleteResult, SourceMessage } from "../source/message.ts";
@@ -38,7 +39,7 @@ export class WriterThread implements BatchWriter, Acknowledger {
     const compileCache = module.getCompileCacheDir?.();
     this.#worker = new Worker(new URL(WORKER_FILE, import.meta.url), {
       workerData: setup,
-      ...(compileCache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: compileCache } }),
+      ...(compileCache === undefined ? {} : { env: { ...processEnv(), NODE_COMPILE_CACHE: compileCache } }),
     });
     // Held only while a call is waiting for its answer (see #call), so a thread nobody closed never keeps the
     // process alive on its own.
