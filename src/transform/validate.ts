@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AppVersionMode } from "./app-version.ts";
 import { convertAppVersion } from "./app-version.ts";
 import { canonicalIp } from "./canonical-ip.ts";
-import { mayRepeatKeys, scanTopLevel } from "./json-scan.ts";
+import { repeatedKeyCheck, scanTopLevel } from "./json-scan.ts";
 
 /** A message that passed validation: typed, canonical, still holding raw PII (masking comes next). */
 export interface LoginEvent {
@@ -101,6 +101,7 @@ const SHAPE = z.looseObject({
 type Shape = z.infer<typeof SHAPE>;
 
 const FIELD_NAMES = new Set<string>(["user_id", "device_type", "ip", "device_id", "locale", "app_version"]);
+const mayRepeatFields = repeatedKeyCheck(FIELD_NAMES);
 
 function shapeReason(issue: z.core.$ZodIssue, input: Record<string, unknown>): RejectReason {
   const field = issue.path[0];
@@ -155,7 +156,7 @@ function presentLocale(locale: string | null | undefined): string | null {
  * app_version's source text, which JSON.parse has already rounded (`1.10` is 1.1).
  */
 function repeatedField(body: string): { reason?: RejectReason; appVersionSource?: string } {
-  if (!mayRepeatKeys(body, FIELD_NAMES)) return {};
+  if (!mayRepeatFields(body)) return {};
   const found = scanTopLevel(body, FIELD_NAMES);
   for (const name of FIELD_NAMES) {
     if ((found.get(name)?.count ?? 0) > 1) return { reason: `duplicate_field:${name as FieldName}` };
