@@ -150,12 +150,11 @@ export class SqsWire {
    * Signatures of the identical requests a poller repeats (the same ReceiveMessage, again and again), for the
    * second they were made in. SigV4 signs the request, the second and the credentials and nothing else, so the
    * signer would make the same headers again; a loaded poller asks hundreds of times a second, and signing was a
-   * seventh of the receiving thread's CPU (docs/benchmarks.md). Cleared every second, and when SQS said the
-   * credentials expired.
+   * seventh of the receiving thread's CPU (docs/benchmarks.md). Replaced by an empty one every second, and when
+   * SQS said the credentials expired.
    */
-  readonly #reusable = new Map<string, Record<string, string>>();
+  #reusable = new Map<string, Record<string, string>>();
   #reusableSecond = 0;
-  #reusableGeneration = 0;
 
   constructor(config: SqsConfig, options: SqsWireOptions) {
     this.#options = options;
@@ -190,18 +189,17 @@ export class SqsWire {
   async signed(action: string, input: unknown): Promise<WireRequest> {
     const body = JSON.stringify(input);
     const date = this.#options.now?.() ?? new Date();
-    const repeats = REPEATED_ACTIONS.has(action);
-    if (repeats) {
-      const second = Math.floor(date.getTime() / 1000);
-      if (second !== this.#reusableSecond) {
-        this.#forgetSignatures();
-        this.#reusableSecond = second;
-      }
-      const reused = this.#reusable.get(`${action}\n${body}`);
-      if (reused !== undefined) return { target: action, body, headers: reused };
+    const second = Math.floor(date.getTime() / 1000);
+    if (second !== this.#reusableSecond) {
+      this.#forgetSignatures();
+      this.#reusableSecond = second;
     }
-    // A signing still under way when the second ends or the credentials expire must not refill the new set.
-    const generation = this.#reusableGeneration;
+    // The set this signature belongs to: one that is replaced while the signing is under way (the second ended,
+    // the credentials expired) is not refilled with it.
+    const reusable = REPEATED_ACTIONS.has(action) ? this.#reusable : undefined;
+    const key = reusable === undefined ? "" : `${action}\n${body}`;
+    const reused = reusable?.get(key);
+    if (reused !== undefined) return { target: action, body, headers: reused };
     const request = {
       method: "POST",
       protocol: this.#endpoint.protocol,
@@ -219,13 +217,12 @@ export class SqsWire {
     };
     const signed = await this.#signer.sign(request, { signingDate: date });
     const headers = signed.headers as Record<string, string>;
-    if (repeats && generation === this.#reusableGeneration) this.#reusable.set(`${action}\n${body}`, headers);
+    reusable?.set(key, headers);
     return { target: action, body, headers };
   }
 
   #forgetSignatures(): void {
-    this.#reusable.clear();
-    this.#reusableGeneration++;
+    this.#reusable = new Map();
   }
 
   /** One SQS action, retried on throttling, 5xx and dropped connections; expired credentials are refreshed once. */

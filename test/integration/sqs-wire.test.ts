@@ -328,6 +328,38 @@ describe("the lean SQS wire under failures", () => {
     assert.equal(signings, before + 3);
   });
 
+  it("does not keep a signature whose second ended while it was being made", async () => {
+    let clock = DATE;
+    let release: () => void = () => undefined;
+    let slowFirst = true;
+    const wire = wireFor(
+      "http://127.0.0.1:1",
+      async () => {
+        if (slowFirst) {
+          slowFirst = false;
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
+        return { accessKeyId: "KEY", secretAccessKey: "s" };
+      },
+      () => clock,
+    );
+    const receive = { QueueUrl: "http://127.0.0.1:1/1/q", MaxNumberOfMessages: 10 };
+    const late = wire.signed("ReceiveMessage", receive); // made in DATE's second, still waiting for credentials
+    clock = new Date(DATE.getTime() + 1000);
+    const next = await wire.signed("ReceiveMessage", receive);
+    release();
+    assert.notEqual((await late).headers["x-amz-date"], next.headers["x-amz-date"]);
+    const again = await wire.signed("ReceiveMessage", receive);
+    assert.equal(
+      again.headers["x-amz-date"],
+      next.headers["x-amz-date"],
+      "the next second's signature is kept",
+    );
+    wire.close();
+  });
+
   it("does not retry a 403, and classifies it as refused credentials; a missing queue as missing", async () => {
     const server = await scripted([
       {
