@@ -9,7 +9,7 @@ import type { MaskConfig } from "../transform/mask.ts";
 import type { Rejection } from "./batch-writer.ts";
 import type { PackedStrings, WireBatch } from "./wire-batch.ts";
 
-/** What the writer thread needs to build its transformer, sink and SQS client; cloned into it (KeyObjects clone). */
+/** What the writer thread needs to build its transformer, sink and SQS client: its first message (KeyObjects clone). */
 export interface WriterSetup {
   readonly databaseUrl: string;
   /** Schema of SecureLog's tables. */
@@ -24,6 +24,7 @@ export interface WriterSetup {
 }
 
 export type WriterRequest =
+  | { readonly type: "setup"; readonly setup: WriterSetup }
   | {
       readonly type: "write";
       readonly seq: number;

@@ -1,20 +1,16 @@
-import module from "node:module";
-import { Worker } from "node:worker_threads";
-import { processEnv } from "../config.ts";
+import type { Worker } from "node:worker_threads";
 import { SecureLogError } from "../errors.ts";
 import type { WriteResult } from "../sink/row-sink.ts";
 import type { Acknowledger, DeleteResult, SourceMessage } from "../source/message.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import { packMessages, packStrings, transferables } from "./wire-batch.ts";
 import { fromWireError, type WriterReply, type WriterRequest, type WriterSetup } from "./writer-protocol.ts";
+import { takeWriter } from "./writer-spawn.ts";
 
 interface Pending {
   resolve(reply: WriterReply): void;
   reject(error: Error): void;
 }
-
-/** The sources run as .ts (type stripping); the packed package ships them compiled to .js (tsconfig.build.json). */
-const WORKER_FILE = import.meta.url.endsWith(".ts") ? "./writer-worker.ts" : "./writer-worker.js";
 
 /**
  * The write stage, and the SQS deletes, in a worker thread. Receiving, transforming, writing and deleting all
@@ -33,17 +29,12 @@ export class WriterThread implements BatchWriter, Acknowledger {
   #dead: Error | undefined;
 
   constructor(setup: WriterSetup, onIdleError: (message: string) => void) {
-    // A worker thread does not share the process's compile cache (bin/securelog.mjs): given the directory, it
-    // loads its modules in about half the time (150 instead of 310 ms here), and until they are loaded no batch
-    // is committed.
-    const compileCache = module.getCompileCacheDir?.();
-    this.#worker = new Worker(new URL(WORKER_FILE, import.meta.url), {
-      workerData: setup,
-      ...(compileCache === undefined ? {} : { env: { ...processEnv(), NODE_COMPILE_CACHE: compileCache } }),
-    });
-    // Held only while a call is waiting for its answer (see #call), so a thread nobody closed never keeps the
-    // process alive on its own.
-    this.#worker.unref();
+    // Usually started at the process's start (writer-spawn.ts) and loaded by now; told its setup first. Held
+    // only while a call is waiting for its answer (see #call), so a thread nobody closed never keeps the process
+    // alive on its own.
+    const spawned = takeWriter();
+    this.#worker = spawned.worker;
+    this.#worker.postMessage({ type: "setup", setup } satisfies WriterRequest);
     this.#worker.on("message", (reply: WriterReply) => {
       if (reply.type === "idleError") return onIdleError(reply.message);
       const pending = this.#pending.get(reply.seq);
@@ -52,12 +43,14 @@ export class WriterThread implements BatchWriter, Acknowledger {
       if (reply.type === "failed") pending?.reject(fromWireError(reply.error));
       else pending?.resolve(reply);
     });
-    this.#worker.on("error", (error) => this.#die(`the writer thread failed: ${error.message}`));
-    this.#exited = new Promise((resolve) => {
-      this.#worker.once("exit", (code) => {
-        this.#die(`the writer thread exited (code ${code})`);
-        resolve();
-      });
+    // An error (a module that failed to load, a bug) ends the thread: its calls are failed when it has ended.
+    this.#exited = spawned.exited.then((code) => {
+      const failure = spawned.failure();
+      this.#die(
+        failure === undefined
+          ? `the writer thread exited (code ${code})`
+          : `the writer thread failed: ${failure.message}`,
+      );
     });
   }
 
