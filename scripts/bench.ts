@@ -11,7 +11,8 @@
 //   (b0) with BENCH_BASELINE=/path/to/other/checkout: that checkout's securelog, started as (b) is (npx in its own
 //        directory), for before/after figures
 // Then the same through a 20 ms round-trip proxy: (a) at its best poller count among 8-128, and (b) with
-// defaults; and an empty queue, `npx securelog run --until-empty`, median of 5.
+// defaults; and an empty queue, `npx securelog run --until-empty`, median of 5, beside `npx securelog --version`
+// (what npx and the launcher cost before any command runs).
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -272,6 +273,12 @@ for (let i = 0; i < 5; i++) {
   empty.push(r.wall);
 }
 
+// What `npx` itself costs here, for reading the figure above: the same start, and SecureLog only printing its
+// version (loaded through its launcher, no command run).
+const npxAlone: number[] = [];
+for (let i = 0; i < 5; i++)
+  npxAlone.push((await timed("npx", ["--no-install", "securelog", "--version"])).wall);
+
 const med = (c: Contender, f: (r: Result) => number) => median((results.get(c) ?? []).map(f));
 const rate = (c: Contender) => med(c, (r) => r.rate);
 const cpuPerMessage = (c: Contender) => med(c, (r) => (r.cpu / (c === "n" ? NAIVE_N : N)) * 1e6);
@@ -297,6 +304,7 @@ const summary = {
     "b/best a": Number((latency.b / bestA).toFixed(2)),
   },
   emptyQueueSeconds: { median: Number(median(empty).toFixed(2)), runs: empty },
+  npxVersionSeconds: { median: Number(median(npxAlone).toFixed(2)), runs: npxAlone },
 };
 process.stdout.write(`\n${JSON.stringify(summary, null, 2)}\n`);
 mkdirSync(new URL("../bench-results/", import.meta.url), { recursive: true });

@@ -19,12 +19,11 @@ export interface SpawnedWriter {
  */
 function spawnWriter(): SpawnedWriter {
   // A worker thread does not share the process's compile cache (bin/securelog.mjs): given the directory, it
-  // loads its modules in about half the time (150 instead of 310 ms here).
-  // The environment is the process's own (the thread's SQS client reads its credentials there), plus the cache;
-  // read here rather than through config.ts, which this module is loaded before.
+  // loads its modules in about half the time (150 instead of 310 ms here). The rest of its environment is the
+  // process's own (its SQS client reads credentials there), read here because config.ts is not loaded yet.
   const compileCache = module.getCompileCacheDir?.();
   const worker = new Worker(new URL(WORKER_FILE, import.meta.url), {
-    // biome-ignore lint/style/noProcessEnv: see above
+    // biome-ignore lint/style/noProcessEnv: the thread starts before config.ts is loaded (see above)
     ...(compileCache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: compileCache } }),
   });
   worker.unref();
