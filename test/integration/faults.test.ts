@@ -146,7 +146,7 @@ describe("fault injection", () => {
     const db = await createTestDatabase();
     const proxy = await startDatabaseProxy(db.url);
     try {
-      const queueUrl = await services.sqs.createQueue("outage", { VisibilityTimeout: "2" });
+      const queueUrl = await services.sqs.createQueue("outage", { VisibilityTimeout: "5" });
       const events = generateEvents(5000, { seed: 21 });
       await services.sqs.send(
         queueUrl,
