@@ -223,7 +223,8 @@ export async function executeRun(
   try {
     const ends = openEnds(config, logger, resources);
     const shutdown = resources.use(shutdownOn(io, config, logger));
-    // Started first: the thread loads its modules while the ends are checked, instead of after.
+    // Before the checks: a thread the entry point did not start already (writer-spawn.ts) loads its modules while
+    // the ends are checked, instead of after.
     const writer = startWriter(config, tuning, ends, logger);
     resources.defer(() => writer.close());
     const visibilityTimeoutSeconds = await checkEnds(ends, config, logger);
