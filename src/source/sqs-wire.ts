@@ -1,4 +1,5 @@
 import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from "node:crypto";
+import { createRequire } from "node:module";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type {
@@ -7,9 +8,20 @@ import type {
   Checksum,
   SourceData,
 } from "@smithy/types";
-import { Pool } from "undici";
+import type { Dispatcher, Pool as UndiciPool } from "undici";
 import { backoffMs, sleep } from "../backoff.ts";
 import type { SqsConfig } from "../config.ts";
+
+// undici's index also loads fetch, WebSocket, the cache, cookie and mock APIs, 111 modules where the pool and
+// request() need 25: importing it took 72-94 ms instead of 23-30 ms, in each of the two threads, at every start
+// (docs/benchmarks.md). Both paths are undici 7's (package.json allows no other major), and every test that talks to
+// SQS goes through them.
+const load = createRequire(import.meta.url);
+const Pool = load("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
+const sendRequest = load("undici/lib/api/api-request.js") as (
+  this: Dispatcher,
+  options: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>;
 
 /**
  * SQS's hot calls (receive, delete, change visibility, queue attributes) over the JSON protocol, without the AWS
@@ -140,7 +152,7 @@ export interface WireRequest {
 
 export class SqsWire {
   readonly #endpoint: URL;
-  readonly #pool: Pool;
+  readonly #pool: UndiciPool;
   readonly #signer: SignatureV4;
   readonly #credentials: AwsCredentialIdentityProvider &
     ((options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>);
@@ -250,7 +262,7 @@ export class SqsWire {
     let text: string;
     let queryError: string | string[] | undefined;
     try {
-      const response = await this.#pool.request({
+      const response = await sendRequest.call(this.#pool, {
         path: "/",
         method: "POST",
         headers: request.headers,
