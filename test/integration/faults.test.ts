@@ -74,13 +74,16 @@ describe("fault injection", () => {
   }
 
   // Kill points by progress (messages committed), not by time: a drain of 5,000 takes well under a second here.
+  // The victim runs with few receives and small transactions so that progress comes in steps of at most 100 and
+  // slowly enough for a 25 ms poll to stop it before the end; with the defaults, 1,000-row commits on 8 or more
+  // pollers could finish the last 1,500 between two polls. The restart runs with the defaults.
   for (const killAt of [1, 1500, 3500]) {
     it(`kill -9 after ${killAt} of 5,000 messages are committed, then a restart: exactly 5,000 outcomes`, async () => {
       const { db, queueUrl, events } = await backlog(`kill-${killAt}`, 5000, killAt, {
         VisibilityTimeout: "2",
       });
       const args = [...DRAIN, "--queue-url", queueUrl, "--database-url", db.url];
-      const victim = startCli(args, KEY);
+      const victim = startCli([...args, "--concurrency", "2", "--batch-size", "100"], KEY);
       await until(
         async () => (await outcomes(db).catch(() => ({ ledger: 0 }))).ledger >= killAt,
         "progress",
