@@ -1,16 +1,5 @@
-import { prestartWriter } from "../pipeline/writer-spawn.ts";
-
-// `run` commits through a writer thread that takes a third of a second to load its modules: started here, it
-// loads them while this thread loads the command's (the imports below come after, hence dynamic). Not for help
-// or a dry run, which commit nothing.
-const [command, ...args] = process.argv.slice(2);
-if (
-  (command === "run" || command === "demo") &&
-  !args.some((arg) => arg === "--help" || arg === "-h" || arg === "--dry-run")
-) {
-  prestartWriter();
-}
-const [{ processEnv }, { main }] = await Promise.all([import("../config.ts"), import("./main.ts")]);
+import { processEnv } from "../config.ts";
+import { main } from "./main.ts";
 
 // Started by bin/securelog.mjs under an older system Node: the launcher holds an IPC channel to us. If it dies
 // without passing on a signal (kill -9), die the same way rather than run on as an orphan.

@@ -3,15 +3,17 @@ import { SecureLogError } from "../errors.ts";
 import { attachOperations, type OperationsSetup } from "../ops/attach.ts";
 import { createLogger, type Logger, logPipelineEvents } from "../ops/logger.ts";
 import { RunSummary } from "../ops/summary.ts";
+import { TransformingWriter } from "../pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline, type PipelineOptions } from "../pipeline/pipeline.ts";
-import { WriterThread } from "../pipeline/writer-thread.ts";
 import { describeDatabase } from "../sink/pg-errors.ts";
 import { PgSink } from "../sink/pg-sink.ts";
 import { tablesIn } from "../sink/sql/tables.ts";
 import { originalIdOption } from "../source/replay-id.ts";
+import { SqsAcknowledger } from "../source/sqs-acknowledger.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { describeKeys } from "../transform/mask-key.ts";
+import { transformsFor } from "../transform/transform.ts";
 import { type CliIo, print } from "./io.ts";
 import { Shutdown } from "./shutdown.ts";
 
@@ -26,7 +28,7 @@ export const SIGNAL_ECHO_MS = 250;
 /**
  * Most body bytes in one batch, whatever --batch-size says. Login events are about 200 bytes, so this never
  * binds for them (1,000 of them are 0.2 MB); a queue of large messages (SQS allows 1 MiB) gets smaller batches,
- * since each batch is held several times over while it crosses to the writer thread and is parsed there. 4 MiB
+ * since each batch is held several times over while it is parsed, masked and sent as one statement. 4 MiB
  * peaked at 342 MiB RSS on 2,000 messages of 256 KiB, 1 MiB at 272 MiB (docs/reliability.md).
  */
 const BATCH_BYTES = 1024 * 1024;
@@ -48,33 +50,44 @@ function atStartUp(error: unknown): never {
 }
 
 export interface RunTuning {
-  /** Concurrent database transactions, in the writer thread's pool. */
+  /** Concurrent database transactions. */
   readonly writers: number;
 }
 
 export const DEFAULT_TUNING: RunTuning = { writers: 2 };
 
-/** The two ends of a run: the queue it receives from and the database its checks and /readyz ask. */
+/**
+ * The ends of a run: the queue it receives from, the connections its deletes go over, the database it writes
+ * to, and the write stage in front of it.
+ */
 interface Ends {
   readonly source: SqsSource;
+  /**
+   * Deletes over connections of their own: in follow mode every receive holds its socket for up to 20 s, and a
+   * delete must not wait behind them. Measured on loopback too: 4.58-4.76 vs 4.78-4.92 s for 50,000 messages
+   * sharing the receives' pool (docs/benchmarks.md).
+   */
+  readonly acknowledger: SqsAcknowledger;
   readonly sink: PgSink;
-  /** One socket per poller, plus room for the heartbeat and queue-depth calls; the writer thread gets as many. */
-  readonly maxSockets: number;
+  readonly writer: TransformingWriter;
 }
 
-/** A pooled connection dropped while idle, in this thread's pool or the writer thread's: the pool reconnects. */
-function warnIdleConnection(logger: Logger, message: string): void {
-  logger.warn(`idle database connection failed: ${message}`);
-}
-
-function openEnds(config: RunConfig, logger: Logger, resources: AsyncDisposableStack): Ends {
+function openEnds(
+  config: RunConfig,
+  tuning: RunTuning,
+  logger: Logger,
+  resources: AsyncDisposableStack,
+): Ends {
+  // One socket per poller, plus room for the heartbeat and queue-depth calls; the deletes get as many.
   const maxSockets = (config.pinnedConcurrency ? config.concurrency : config.maxConcurrency) + 8;
-  // Schema checks and /readyz; the rows go through the writer thread's own connections.
+  const { transform, reject } = transformsFor(config.mask, config.appVersion);
+  // A connection for each concurrent write, and one more so that /readyz never waits behind a commit.
   const sink = new PgSink({
     databaseUrl: config.databaseUrl,
     tables: tablesIn(config.schema),
-    poolSize: 1,
-    onIdleError: (error) => warnIdleConnection(logger, error.message),
+    rejecter: reject,
+    poolSize: tuning.writers + 1,
+    onIdleError: (error) => logger.warn(`idle database connection failed: ${error.message}`),
   });
   resources.defer(() => sink.close());
   const source = new SqsSource(config.sqs, {
@@ -84,7 +97,9 @@ function openEnds(config: RunConfig, logger: Logger, resources: AsyncDisposableS
     ...originalIdOption(config.mask),
   });
   resources.defer(() => source.close());
-  return { source, sink, maxSockets };
+  const acknowledger = SqsAcknowledger.open(config.sqs, maxSockets);
+  resources.defer(() => acknowledger.close());
+  return { source, acknowledger, sink, writer: new TransformingWriter(sink, transform, reject) };
 }
 
 /** Checks both ends before anything is consumed; resolves with the visibility timeout messages get. */
@@ -167,15 +182,6 @@ function shutdownOn(io: CliIo, config: RunConfig, logger: Logger): Shutdown {
   });
 }
 
-/** Transforms, commits and deletes on another core (see WriterThread). */
-function startWriter(config: RunConfig, tuning: RunTuning, ends: Ends, logger: Logger): WriterThread {
-  const { appVersion, databaseUrl, mask, schema, sqs } = config;
-  return new WriterThread(
-    { databaseUrl, schema, poolSize: tuning.writers, mask, appVersion, sqs, maxSockets: ends.maxSockets },
-    (message) => warnIdleConnection(logger, message),
-  );
-}
-
 /** Metrics and /readyz with --metrics-port, the live line on a terminal. */
 function operationsFor(
   config: RunConfig,
@@ -218,19 +224,16 @@ export async function executeRun(
   const events = createPipelineEvents();
   logPipelineEvents(events, logger);
   const summary = new RunSummary(events);
-  // Closed in reverse: operations, then the summary is printed, the writer, the signal handlers, the queue, the database.
+  // Closed in reverse: operations, then the summary is printed, the signal handlers, the deletes' connections, the
+  // queue, the database.
   const resources = new AsyncDisposableStack();
   try {
-    const ends = openEnds(config, logger, resources);
+    const ends = openEnds(config, tuning, logger, resources);
     const shutdown = resources.use(shutdownOn(io, config, logger));
-    // Before the checks: a thread the entry point did not start already (writer-spawn.ts) loads its modules while
-    // the ends are checked, instead of after.
-    const writer = startWriter(config, tuning, ends, logger);
-    resources.defer(() => writer.close());
     const visibilityTimeoutSeconds = await checkEnds(ends, config, logger);
-    // Receives here, deletes from the writer thread (see WriterThread).
+    const { source, acknowledger, writer } = ends;
     const pipeline = new Pipeline(
-      { source: ends.source, acknowledger: writer, writer, events },
+      { source, acknowledger, writer, events },
       pipelineOptions(config, tuning, visibilityTimeoutSeconds),
     );
     shutdown.attach(pipeline);

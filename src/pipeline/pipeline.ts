@@ -36,9 +36,9 @@ export interface PipelineOptions {
 
 export interface PipelineDeps {
   readonly source: MessageSource;
-  /** Deletes what is committed (the writer thread when run from the CLI). */
+  /** Deletes what is committed. */
   readonly acknowledger: Acknowledger;
-  /** Transforms and commits batches (in a worker thread when run from the CLI). */
+  /** Transforms and commits batches. */
   readonly writer: BatchWriter;
   readonly events: PipelineEvents;
 }
@@ -203,7 +203,7 @@ export class Pipeline {
   /**
    * Wakes every waiting loop, which then sees that polling stopped. Waits take no abort signal: stop() and a
    * failure wake them here instead (an abort listener added and removed on every wait cost about 2% of the
-   * receiving thread).
+   * receiving side's CPU).
    */
   #wakeAll(): void {
     this.#work.notify();

@@ -29,8 +29,8 @@ export interface MessageSource {
 }
 
 /**
- * Deletes messages from their queue once acknowledged. Implemented by whichever side holds a connection to the
- * queue: SqsSource, or the writer thread, which deletes right after it commits.
+ * Deletes messages from their queue once acknowledged: SqsSource over its own connections, or an SqsAcknowledger
+ * over separate ones (what `run` uses).
  */
 export interface Acknowledger {
   /** Deletes messages whose outcome has been committed. MUST NOT be called before that commit. */

@@ -17,8 +17,8 @@ export interface HandleBatchResult {
 
 /**
  * The calls SQS takes by receipt handle, ten to a request: deletes (so this is an Acknowledger) and visibility
- * changes. SqsSource uses one over its own connections; the writer thread opens one of its own, since it
- * deletes what it has just committed and has nothing but the receipt handles.
+ * changes. SqsSource uses one over its own connections; `run` opens another for its deletes, so that they never
+ * wait behind long polls for a socket.
  */
 export class SqsAcknowledger implements Acknowledger {
   readonly #wire: SqsWire;

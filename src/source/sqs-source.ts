@@ -157,7 +157,7 @@ export class SqsSource implements MessageSource, Acknowledger {
     return messages;
   }
 
-  /** Deletes through this source's own connections (the CLI deletes from the writer thread instead). */
+  /** Deletes through this source's own connections (`run` deletes over separate ones, SqsAcknowledger). */
   delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
     return this.#handles.delete(messages);
   }

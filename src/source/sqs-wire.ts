@@ -13,7 +13,7 @@ import { backoffMs, sleep } from "../backoff.ts";
 import type { SqsConfig } from "../config.ts";
 
 // undici's index also loads fetch, WebSocket, the cache, cookie and mock APIs, 111 modules where the pool and
-// request() need 25: importing it took 72-94 ms instead of 23-30 ms, in each of the two threads, at every start
+// request() need 25: importing it took 72-94 ms instead of 23-30 ms at every start
 // (docs/benchmarks.md). Both paths are undici 7's (package.json allows no other major), and every test that talks to
 // SQS goes through them.
 const load = createRequire(import.meta.url);
@@ -162,7 +162,7 @@ export class SqsWire {
    * Signatures of the identical requests a poller repeats (the same ReceiveMessage, again and again), for the
    * second they were made in. SigV4 signs the request, the second and the credentials and nothing else, so the
    * signer would make the same headers again; a loaded poller asks hundreds of times a second, and signing was a
-   * seventh of the receiving thread's CPU (docs/benchmarks.md). Replaced by an empty one every second, and when
+   * seventh of the receiving side's CPU (docs/benchmarks.md). Replaced by an empty one every second, and when
    * SQS said the credentials expired.
    */
   #reusable = new Map<string, Record<string, string>>();

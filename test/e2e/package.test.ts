@@ -35,7 +35,7 @@ describe("the production install", () => {
       assert.ok(tarball !== undefined);
       const files = execFileSync("tar", ["-tzf", join(dir, tarball)], { encoding: "utf8" }).split("\n");
       assert.ok(files.includes("package/dist/cli/entry.js"));
-      assert.ok(files.includes("package/dist/pipeline/writer-worker.js"));
+      assert.ok(files.includes("package/dist/pipeline/pipeline.js"));
       assert.deepEqual(
         files.filter((f) => /^package\/(src|test|scripts)\//.test(f) || f.endsWith(".ts")),
         [],

@@ -2,8 +2,8 @@ import type { Tables } from "./tables.ts";
 
 /**
  * Rows ($1) and rejections ($2) arrive as one JSON array each, an array of values per row, so a batch of any size
- * is one statement with two parameters. JSON because the writer thread makes it with one native JSON.stringify,
- * where node-postgres builds array literals element by element in JavaScript (the writer's largest cost after the
+ * is one statement with two parameters. JSON because it is made with one native JSON.stringify, where
+ * node-postgres builds array literals element by element in JavaScript (the write's largest cost after the
  * transform; docs/benchmarks.md). Read as jsonb, not json: `e->>n` on a json value parses the element's text
  * again for every field, eight times a row; jsonb is parsed once, and the statement costs PostgreSQL about half
  * (10 instead of 21 us a row). Message data is only ever bound as parameters, never spliced into SQL.
