@@ -28,5 +28,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 # No init process (tini, --init): SecureLog starts no child processes, so there is nothing to reap, and as PID 1
 # it handles SIGTERM and SIGINT itself (finish in-flight batches, then exit; test/e2e/signals.test.ts).
 # The same V8 memory flags as bin/securelog.mjs (docs/reliability.md).
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "--no-concurrent-recompilation", "src/cli/entry.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--max-old-space-size=160", "--no-concurrent-recompilation", "src/cli/entry.ts"]
 CMD ["run"]

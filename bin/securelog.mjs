@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --max-old-space-size=160 --no-concurrent-recompilation
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16 --max-old-space-size=160 --no-concurrent-recompilation
 // Launcher, deliberately plain JavaScript so that any Node can start it. In a clone, SecureLog is TypeScript run
 // by Node's own type stripping (Node >= 22.18); when the `node` on PATH is older, re-run under the Node 24 that
 // `npm install` put in node_modules (the `node` devDependency), so `npx securelog` needs no build step. The packed
@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const V8_FLAGS = [
-  "--max-semi-space-size=4",
+  "--max-semi-space-size=16",
   "--max-old-space-size=160",
   "--no-concurrent-recompilation",
 ];
