@@ -1,4 +1,14 @@
-import { gcmsiv } from "@noble/ciphers/aes.js";
+import { createRequire } from "node:module";
+import type { gcmsiv as GcmSiv } from "@noble/ciphers/aes.js";
+
+// Loaded on first use: only --mask encrypt and `reveal` need the cipher, and importing it took 11-13 ms of every
+// start (docs/benchmarks.md). Node 24 requires an ES module synchronously.
+const load = createRequire(import.meta.url);
+let cipher: typeof GcmSiv | undefined;
+function gcmsiv(...args: Parameters<typeof GcmSiv>): ReturnType<typeof GcmSiv> {
+  cipher ??= (load("@noble/ciphers/aes.js") as { gcmsiv: typeof GcmSiv }).gcmsiv;
+  return cipher(...args);
+}
 
 /**
  * AES-256-GCM-SIV (RFC 8452) used deterministically: a fixed nonce, so equal values encrypt equally (analysts
