@@ -133,6 +133,18 @@ function retryable(error: unknown): boolean {
   return CONNECTION_CODES.has((error as { code?: string }).code ?? "");
 }
 
+/**
+ * The SDK's chain, one for the process: `run` signs over two wires (receives; deletes on connections of their
+ * own), and each asking a chain of its own fetched and refreshed the same credentials twice (an STS or metadata
+ * call each). The chain takes no argument from the wire's configuration, so one serves every wire.
+ */
+let sharedChain: ReturnType<typeof fromNodeProviderChain> | undefined;
+
+function defaultChain(): ReturnType<typeof fromNodeProviderChain> {
+  sharedChain ??= fromNodeProviderChain();
+  return sharedChain;
+}
+
 export interface SqsWireOptions {
   /** Sockets kept open to SQS. */
   readonly maxSockets: number;
@@ -181,8 +193,7 @@ export class SqsWire {
     });
     const configured = config.credentials;
     this.#credentials =
-      options.credentials ??
-      (configured === undefined ? fromNodeProviderChain() : async () => ({ ...configured }));
+      options.credentials ?? (configured === undefined ? defaultChain() : async () => ({ ...configured }));
     this.#signer = new SignatureV4({
       service: "sqs",
       region: config.region,
