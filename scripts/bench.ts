@@ -302,6 +302,10 @@ const summary = {
   latency20ms: {
     ...Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, Math.round(v)])),
     "b/best a": Number((latency.b / bestA).toFixed(2)),
+    // What the link costs each, against its own loopback median above: when the two shares are alike, the
+    // ratio above is (b)/(a) on loopback again, and what holds it is CPU, not the round trip.
+    "best a/a loopback": Number((bestA / rate("a")).toFixed(2)),
+    "b/b loopback": Number((latency.b / rate("b")).toFixed(2)),
   },
   emptyQueueSeconds: { median: Number(median(empty).toFixed(2)), runs: empty },
   npxVersionSeconds: { median: Number(median(npxAlone).toFixed(2)), runs: npxAlone },
