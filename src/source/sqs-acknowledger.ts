@@ -35,12 +35,11 @@ export class SqsAcknowledger implements Acknowledger {
   }
 
   async delete(messages: readonly SourceMessage[]): Promise<DeleteResult> {
-    const { done, failed } = await this.deleteHandles(messages.map((m) => m.receiptHandle));
+    const { done, failed } = await this.#batch(
+      "DeleteMessageBatch",
+      messages.map((m) => m.receiptHandle),
+    );
     return { deleted: done, failed: failed.flatMap((i) => messages[i] ?? []) };
-  }
-
-  deleteHandles(receiptHandles: readonly string[]): Promise<HandleBatchResult> {
-    return this.#batch("DeleteMessageBatch", receiptHandles);
   }
 
   changeVisibility(receiptHandles: readonly string[], seconds: number): Promise<HandleBatchResult> {
