@@ -64,8 +64,8 @@ interface Ends {
   readonly source: SqsSource;
   /**
    * Deletes over connections of their own: in follow mode every receive holds its socket for up to 20 s, and a
-   * delete must not wait behind them. Measured on loopback too: 4.58-4.76 vs 4.78-4.92 s for 50,000 messages
-   * sharing the receives' pool (docs/benchmarks.md).
+   * delete must not wait behind them. Faster on loopback too: 4.58-5.18 s for 50,000 messages with connections
+   * of their own, 4.78-5.43 s sharing the receives' pool (4 alternating pairs, docs/benchmarks.md).
    */
   readonly acknowledger: SqsAcknowledger;
   readonly sink: PgSink;
