@@ -1,17 +1,6 @@
 import { type Disposition, errorCode, SecureLogError } from "../errors.ts";
+import { RETRYABLE_NETWORK_CODES } from "../network-errors.ts";
 import { sinkRefused } from "../transform/validate.ts";
-
-const RETRY_ERRNOS = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNABORTED",
-]);
 
 /** Messages node-postgres throws without a code when a connection dies or the pool cannot connect in time. */
 const RETRY_MESSAGES = [
@@ -23,24 +12,26 @@ const RETRY_MESSAGES = [
 ];
 
 /**
- * The disposition of a failed database operation, decided once, here, by cause: `retry` when the server or
- * the connection is (maybe briefly) unavailable or the transaction lost a race; `data` when PostgreSQL refused
- * a value of the batch (the same batch fails the same way, so it is split to find the message responsible);
- * `fatal` for anything else (missing privilege, wrong schema).
+ * SQLSTATEs a later attempt can clear: the statement or lock wait timed out (a role's statement_timeout or
+ * lock_timeout while another session holds a lock, e.g. a non-concurrent CREATE INDEX), an operator cancelled it,
+ * the transaction lost a serialization race or a deadlock, or the object is briefly in use. Retrying each within
+ * --max-retry-time turns a blocking DDL into a pause instead of a crash loop of every replica.
+ */
+const RETRY_SQLSTATES = new Set(["57014", "55P03", "55006", "40001", "40P01", "25P02"]);
+
+/**
+ * The disposition of a failed database operation, decided once, here, by what a retry can fix: `retry` when the
+ * server or the connection is (maybe briefly) unavailable, a wait timed out, or the transaction lost a race;
+ * `data` when PostgreSQL refused a value of the batch (the same batch fails the same way, so it is split to find
+ * the message responsible); `fatal` for anything else (missing privilege, wrong schema).
  */
 export function classifySinkError(error: unknown): Disposition {
   const code = errorCode(error);
   if (code !== undefined) {
-    if (RETRY_ERRNOS.has(code)) return "retry";
+    if (RETRYABLE_NETWORK_CODES.has(code)) return "retry";
     const sqlClass = code.length === 5 ? code.slice(0, 2) : "";
-    // 08 connection exception, 53 insufficient resources, 57P0x shutdown/crash, 40001/40P01 races.
-    if (
-      sqlClass === "08" ||
-      sqlClass === "53" ||
-      code.startsWith("57P") ||
-      code === "40001" ||
-      code === "40P01"
-    ) {
+    // 08 connection exception, 53 insufficient resources (too many connections, disk full), 57P0x shutdown.
+    if (sqlClass === "08" || sqlClass === "53" || code.startsWith("57P") || RETRY_SQLSTATES.has(code)) {
       return "retry";
     }
     if (sqlClass === "22" || sqlClass === "23") return "data";

@@ -34,6 +34,21 @@ export interface PgSinkOptions {
 }
 
 /**
+ * After a server-reported error the client may still be inside a (now aborted) transaction, whatever `work` meant
+ * to do about it: a client returned to the pool like that fails every later statement with 25P02. A ROLLBACK
+ * outside a transaction is only a warning, so one is sent; if even that fails, the client's state is unknown and
+ * the error returned makes the pool destroy it.
+ */
+async function settled(client: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await client.query("ROLLBACK");
+    return undefined;
+  } catch (error) {
+    return coerceError(error);
+  }
+}
+
+/**
  * PostgreSQL as the RowSink: a pool, the schema checks, and batches written by writeOutcomes (one transaction:
  * the erasure check, then rows, rejections and ledger entries in one statement). Failures are classified here.
  */
@@ -76,7 +91,7 @@ export class PgSink implements RowSink {
     try {
       return await work(client);
     } catch (error) {
-      failed = error instanceof pg.DatabaseError ? undefined : coerceError(error);
+      failed = error instanceof pg.DatabaseError ? await settled(client) : coerceError(error);
       throw error;
     } finally {
       client.off("error", onError);

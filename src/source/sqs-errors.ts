@@ -1,18 +1,7 @@
 import { errorCode, SecureLogError } from "../errors.ts";
+import { RETRYABLE_NETWORK_CODES } from "../network-errors.ts";
 
 export type SourceFailure = "retry" | "queue_missing" | "access" | "fatal";
-
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNABORTED",
-]);
 
 const ACCESS_NAMES = new Set([
   "AccessDenied",
@@ -40,7 +29,8 @@ export function classifySourceError(error: unknown): SourceFailure {
     return "queue_missing";
   }
   if (ACCESS_NAMES.has(name) || ACCESS_NAMES.has(code)) return "access";
-  if (CONNECTION_CODES.has(code) || name === "TimeoutError" || name === "RequestTimeout") return "retry";
+  if (RETRYABLE_NETWORK_CODES.has(code) || name === "TimeoutError" || name === "RequestTimeout")
+    return "retry";
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (status !== undefined && (status >= 500 || status === 429)) return "retry";
   if (name.includes("Throttl") || name === "RequestThrottled" || name === "OverLimit") return "retry";
@@ -51,7 +41,7 @@ function describe(error: unknown): string {
   const code = errorCode(error);
   const name = errorName(error);
   const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
-  if (code !== undefined && CONNECTION_CODES.has(code)) return code;
+  if (code !== undefined && RETRYABLE_NETWORK_CODES.has(code)) return code;
   return [name, message].filter((part) => part !== "" && part !== "Error").join(": ") || "unknown error";
 }
 

@@ -11,6 +11,7 @@ import type {
 import type { Dispatcher, Pool as UndiciPool } from "undici";
 import { backoffMs, sleep } from "../backoff.ts";
 import type { SqsConfig } from "../config.ts";
+import { RETRYABLE_NETWORK_CODES } from "../network-errors.ts";
 
 // undici's index also loads fetch, WebSocket, the cache, cookie and mock APIs, 111 modules where the pool and
 // request() need 25: importing it took 72-94 ms instead of 23-30 ms at every start
@@ -111,14 +112,6 @@ const RETRYABLE_TYPES = new Set([
   "RequestTimeout",
 ]);
 const EXPIRED_TYPES = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
-const CONNECTION_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "ECONNABORTED",
-]);
 const ATTEMPTS = 3;
 /** Actions whose requests repeat byte for byte; deletes and visibility changes carry receipt handles. */
 const REPEATED_ACTIONS = new Set(["ReceiveMessage", "GetQueueAttributes"]);
@@ -130,7 +123,7 @@ function retryable(error: unknown): boolean {
       status >= 500 || status === 429 || RETRYABLE_TYPES.has(error.name) || error.name.includes("Throttl")
     );
   }
-  return CONNECTION_CODES.has((error as { code?: string }).code ?? "");
+  return RETRYABLE_NETWORK_CODES.has((error as { code?: string }).code ?? "");
 }
 
 /**
