@@ -38,10 +38,11 @@ function replayAttributes(message: Message, keys: readonly MaskKey[] | undefined
   const [current] = keys ?? [];
   if (current === undefined) return attributes;
   const carried = attributes[ORIGINAL_ID_ATTRIBUTE]?.StringValue;
-  if (carried === undefined || verifyOriginalId(keys ?? [], carried) === undefined) {
+  const body = message.Body ?? "";
+  if (carried === undefined || verifyOriginalId(keys ?? [], carried, body) === undefined) {
     attributes[ORIGINAL_ID_ATTRIBUTE] = {
       DataType: "String",
-      StringValue: signOriginalId(current, message.MessageId ?? ""),
+      StringValue: signOriginalId(current, message.MessageId ?? "", body),
     };
   }
   return attributes;

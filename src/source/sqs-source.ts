@@ -14,9 +14,9 @@ export interface SqsSourceOptions {
   readonly maxSockets: number;
   /**
    * The original MessageId a SecureLogOriginalId attribute carries, if it is signed by a loaded key
-   * (verifyOriginalId); undefined, or absent, means the message keys the ledger by its own MessageId.
+   * for this body (verifyOriginalId); undefined, or absent, means the message keys the ledger by its own MessageId.
    */
-  readonly originalId?: (attribute: string) => string | undefined;
+  readonly originalId?: (attribute: string, body: string) => string | undefined;
 }
 
 export interface QueueState {
@@ -45,19 +45,20 @@ const INT4_MAX = 2_147_483_647;
 export function toSourceMessage(
   message: Message,
   receivedAt: Date,
-  originalId?: (attribute: string) => string | undefined,
+  originalId?: (attribute: string, body: string) => string | undefined,
 ): SourceMessage | undefined {
   if (message.MessageId === undefined || message.ReceiptHandle === undefined) return undefined;
   const sent = Number(message.Attributes?.SentTimestamp);
   const receiveCount = Number(message.Attributes?.ApproximateReceiveCount);
   const attribute = message.MessageAttributes?.[ORIGINAL_ID_ATTRIBUTE]?.StringValue;
+  const body = message.Body ?? "";
   return {
     // A message replayed from a dead-letter queue keeps its first MessageId for the ledger, if replay signed it.
     // System attributes are SQS's, but an SQS-compatible server can send anything: out-of-range values would
     // fail a batch (no date past year 9999, no int4 past 2^31).
-    id: (attribute === undefined ? undefined : originalId?.(attribute)) ?? message.MessageId,
+    id: (attribute === undefined ? undefined : originalId?.(attribute, body)) ?? message.MessageId,
     receiptHandle: message.ReceiptHandle,
-    body: message.Body ?? "",
+    body,
     sentTimestampMs: sent > 0 && sent <= MAX_DATE_MS ? sent : undefined,
     receiveCount: Number.isSafeInteger(receiveCount) ? Math.min(Math.max(receiveCount, 1), INT4_MAX) : 1,
     receivedAt,

@@ -48,7 +48,10 @@ export type Outcome =
   | {
       readonly kind: "row";
       readonly message: ReceivedMessage;
-      /** The idempotency-ledger key: the SQS MessageId, or the SNS MessageId of an envelope (sns-envelope.ts). */
+      /**
+       * The idempotency-ledger key: the SQS MessageId (or the original one replay signed), or for an SNS envelope
+       * `sns:<MessageId>:<keyed digest of the event>` (sns-envelope.ts).
+       */
       readonly ledgerId: string;
       readonly row: LoginRow;
       readonly digests?: () => ErasureDigests;
@@ -93,25 +96,34 @@ function rejection(
   eraser: Eraser | undefined,
 ): Outcome {
   // Unwrapped whatever the detail: the ledger key must be the same however the message ends.
-  const { body, ledgerId } = unwrapSns(message.body);
+  const { body, snsMessageId } = unwrapSns(message.body);
   const parsed = detail === "minimal" && eraser === undefined ? undefined : parseJsonOrUndefined(body);
   const digests = bodyDigests(parsed, eraser);
+  // Of the event, so that one bad event arriving directly and through SNS is recognised as the same.
+  const bodyDigest = masker.mask("body", body);
   return {
     kind: "reject",
     message,
-    ledgerId: ledgerId ?? message.id,
+    ledgerId: snsMessageId === undefined ? message.id : snsLedgerId(snsMessageId, bodyDigest),
     reject: {
       reason,
       receivedAt: message.receivedAt,
       sentAt: message.sentTimestampMs === undefined ? null : new Date(message.sentTimestampMs),
       receiveCount: message.receiveCount,
       maskedBody: detail === "minimal" ? null : maskBody(parsed, masker),
-      // Of the event, so that one bad event arriving directly and through SNS is recognised as the same.
-      bodyDigest: masker.mask("body", body),
+      bodyDigest,
       bodyBytes: Buffer.byteLength(body),
     },
     ...(digests === undefined ? {} : { digests }),
   };
+}
+
+/**
+ * An SNS notification's ledger key binds its MessageId (which any producer can write) to the event it carries: a
+ * redelivery has both the same, a forged envelope reusing the id over another event does not (sns-envelope.ts).
+ */
+function snsLedgerId(snsMessageId: string, eventDigest: string): string {
+  return `sns:${snsMessageId}:${eventDigest}`;
 }
 
 /** Builds the rejection that replaces a message whose row (or full rejection) the sink refused. */
@@ -129,14 +141,15 @@ export function createTransformer(
 ): Transformer {
   const validate = createValidator(appVersionMode);
   return (message) => {
-    const { body, ledgerId } = unwrapSns(message.body);
+    const { body, snsMessageId } = unwrapSns(message.body);
     const result = validate(body);
     if (!result.ok) return rejection(message, result.reason, masker, "full", eraser);
     const { event } = result;
     return {
       kind: "row",
       message,
-      ledgerId: ledgerId ?? message.id,
+      ledgerId:
+        snsMessageId === undefined ? message.id : snsLedgerId(snsMessageId, masker.mask("body", body)),
       ...(eraser === undefined
         ? {}
         : {

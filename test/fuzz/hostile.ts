@@ -143,6 +143,9 @@ const eventWithHostileField = fc.tuple(eventRecord, fc.constantFrom(...FIELDS)).
   }),
 );
 
+/** The one SNS MessageId every forged envelope carries. */
+export const FORGED_SNS_ID = "11111111-2222-3333-4444-555555555555";
+
 export const hostileBody: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: eventBody },
   { weight: 5, arbitrary: eventWithHostileField },
@@ -153,12 +156,24 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
       JSON.stringify({ Type: "Notification", MessageId: "sns-1", TopicArn: "arn:aws:sns:x", Message: event }),
     ),
   },
+  {
+    // Genuine-looking envelopes that all reuse one MessageId over different events: a forger's, never duplicates.
+    weight: 2,
+    arbitrary: fc.oneof(eventBody, eventWithHostileField).map((event) =>
+      JSON.stringify({
+        Type: "Notification",
+        MessageId: FORGED_SNS_ID,
+        TopicArn: "arn:aws:sns:us-east-1:123456789012:t",
+        Message: event,
+      }),
+    ),
+  },
   { weight: 1, arbitrary: jsonValue(true) },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
   { weight: 1, arbitrary: eventBody.map((text) => text.slice(0, Math.max(1, text.length - 3))) },
 );
 
-export type AttributeKind = "none" | "garbage" | "forged-shared" | "oversize" | "signed";
+export type AttributeKind = "none" | "garbage" | "forged-shared" | "oversize" | "signed" | "copied";
 
 export interface HostileMessage {
   readonly body: string;
@@ -170,7 +185,15 @@ export interface HostileMessage {
 
 export const hostileMessage: fc.Arbitrary<HostileMessage> = fc.record({
   body: hostileBody,
-  attribute: fc.constantFrom<AttributeKind>("none", "none", "garbage", "forged-shared", "oversize", "signed"),
+  attribute: fc.constantFrom<AttributeKind>(
+    "none",
+    "none",
+    "garbage",
+    "forged-shared",
+    "oversize",
+    "signed",
+    "copied",
+  ),
   garbage: fc.string({ unit: "binary", maxLength: 300 }),
   sentTimestamp: fc.option(fc.constantFrom("1764000000000", "0", "-5", "1e20", "abc", "8.64e15"), {
     nil: undefined,
@@ -190,7 +213,9 @@ export function asSqsMessages(messages: readonly HostileMessage[], runTag: strin
       garbage: m.garbage,
       "forged-shared": `shared-by-all:${key.id}:AAAAAAAAAAAAAAAAAAAAAA`,
       oversize: "x".repeat(4000),
-      signed: signOriginalId(key, `${id}-original`),
+      signed: signOriginalId(key, `${id}-original`, m.body),
+      // A valid signature, for another body, copied onto every message that has this kind.
+      copied: signOriginalId(key, "copied-original", '{"user_id":"copied"}'),
     }[m.attribute];
     return {
       MessageId: id,

@@ -25,14 +25,28 @@ describe("SNS envelopes", () => {
   const transform = createTransformer(masker, "major");
   const reject = createRejecter(masker);
 
-  it("an enveloped event becomes the same row as the event sent directly, keyed in the ledger by the SNS MessageId", () => {
+  it("an enveloped event becomes the same row as the event sent directly, keyed in the ledger by the SNS MessageId and the event's digest", () => {
     const direct = transform(message(EVENT));
     const wrapped = transform(message(snsEnvelope(EVENT, SNS_ID)));
     assert.equal(direct.kind, "row");
     assert.equal(wrapped.kind, "row");
     assert.deepEqual(wrapped.kind === "row" && wrapped.row, direct.kind === "row" && direct.row);
     assert.equal(direct.ledgerId, "sqs-1");
-    assert.equal(wrapped.ledgerId, `sns:${SNS_ID}`);
+    assert.equal(wrapped.ledgerId, `sns:${SNS_ID}:${masker.mask("body", EVENT)}`);
+  });
+
+  it("a forged envelope reusing a MessageId over another event has another ledger key: it can never suppress that event", () => {
+    const other = JSON.stringify({ ...CANONICAL_EVENT, user_id: "5fea7756-0ea4-451a-a703-a558b933e274" });
+    const genuine = transform(message(snsEnvelope(EVENT, SNS_ID), "sqs-1"));
+    const forged = transform(message(snsEnvelope(other, SNS_ID), "sqs-2"));
+    assert.notEqual(forged.ledgerId, genuine.ledgerId);
+    assert.ok(forged.ledgerId.startsWith(`sns:${SNS_ID}:`));
+    // The digest is keyed: without the key, the ledger says nothing a guess could be tested against.
+    const otherKey = createMasker({ mode: "hmac", keys: keyRing(parseKey(generateKeyText(), "test"), []) });
+    assert.notEqual(
+      createTransformer(otherKey, "major")(message(snsEnvelope(EVENT, SNS_ID))).ledgerId,
+      genuine.ledgerId,
+    );
   });
 
   it("the same notification delivered as two SQS messages has one ledger key, whether loaded or rejected", () => {
@@ -56,7 +70,7 @@ describe("SNS envelopes", () => {
     assert.equal(outcome.kind, "reject");
     if (outcome.kind !== "reject") return;
     assert.equal(outcome.reject.reason, "missing_field:user_id");
-    assert.equal(outcome.ledgerId, `sns:${SNS_ID}`);
+    assert.equal(outcome.ledgerId, `sns:${SNS_ID}:${masker.mask("body", bad)}`);
     const stored = JSON.stringify(outcome.reject.maskedBody);
     assert.equal(outcome.reject.maskedBody?.device_type, "android");
     assert.doesNotMatch(stored, /199\.172\.111\.135|593-47-5928/);
@@ -96,7 +110,7 @@ describe("SNS envelopes", () => {
       `{"TopicArn": broken`,
     ];
     for (const body of notEnvelopes) {
-      assert.deepEqual(unwrapSns(body), { body, ledgerId: undefined }, body);
+      assert.deepEqual(unwrapSns(body), { body, snsMessageId: undefined }, body);
       assert.equal(transform(message(body)).kind, "reject");
     }
     // A login event that happens to carry a TopicArn field is just a login event.
