@@ -54,6 +54,15 @@ export function shownDefault(spec: OptionSpec): string | undefined {
  */
 export const MIN_VISIBILITY_TIMEOUT_SECONDS = 2;
 
+/**
+ * The lease messages are received with unless --visibility-timeout says otherwise: short, as Pub/Sub's clients
+ * hold messages (a 10 s ack deadline, extended while work goes on), so that the messages of a replica killed
+ * mid-batch, or of a receive whose response a network cut lost, come back to the others in seconds rather than
+ * after the queue's own timeout (30 s by default, often minutes). The heartbeat extends it for messages still
+ * held; the few that are slow cost a visibility change, the many that are fast cost nothing.
+ */
+export const DEFAULT_LEASE_SECONDS = 10;
+
 export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
 export const DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/postgres";
 
@@ -156,10 +165,10 @@ export const RUN_OPTIONS = {
     type: "string",
     env: ["SECURELOG_VISIBILITY_TIMEOUT"],
     valueName: "SECONDS",
-    defaultText: "the queue's own (at least 2)",
-    description: "Visibility timeout requested on receive.",
-    docs: "visibility timeout requested on receive (2–43,200; a queue whose own is shorter is received with 2)",
-    integer: { min: MIN_VISIBILITY_TIMEOUT_SECONDS, max: 43_200 },
+    description:
+      "Lease on each received message (visibility timeout); extended while a message is still held.",
+    docs: "the lease on each received message (its visibility timeout, 2–43,200), whatever the queue's own: the heartbeat extends it while a message is still being loaded or deleted, so a message done in milliseconds is never extended, and the messages of a replica that died come back to the others within this time",
+    integer: { min: MIN_VISIBILITY_TIMEOUT_SECONDS, max: 43_200, default: DEFAULT_LEASE_SECONDS },
   },
   "batch-size": {
     type: "string",

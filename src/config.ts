@@ -50,7 +50,8 @@ export interface RunConfig {
   readonly pinnedConcurrency: boolean;
   readonly maxConcurrency: number;
   readonly waitTimeSeconds: number;
-  readonly visibilityTimeoutSeconds: number | undefined;
+  /** The lease each received message gets (DEFAULT_LEASE_SECONDS), extended by the heartbeat while held. */
+  readonly visibilityTimeoutSeconds: number;
   readonly batchSize: number;
   readonly maxInFlight: number;
   /** The same bound in MiB of message bodies. */
@@ -328,10 +329,7 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     maxConcurrency: integer("max-concurrency", flags, env),
     // A drain short-polls: the run ends one empty receive after the last message (see Pipeline).
     waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 0 : undefined),
-    visibilityTimeoutSeconds:
-      raw("visibility-timeout", flags, env) === undefined
-        ? undefined
-        : integer("visibility-timeout", flags, env),
+    visibilityTimeoutSeconds: integer("visibility-timeout", flags, env),
     // 1,000 rows per unnest statement load ~155k rows/s here, 500 only ~123k (docs/benchmarks.md).
     batchSize: integer("batch-size", flags, env),
     // Bounded so that held messages (about 2 KB each) stay well inside the launcher's 160 MB old-space cap.

@@ -1,4 +1,4 @@
-import { MIN_VISIBILITY_TIMEOUT_SECONDS, type RunConfig } from "../config.ts";
+import type { RunConfig } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
 import { attachOperations, type OperationsSetup } from "../ops/attach.ts";
 import { createLogger, type Logger, logPipelineEvents } from "../ops/logger.ts";
@@ -111,14 +111,8 @@ async function checkEnds({ source, sink }: Ends, config: RunConfig, logger: Logg
     keyIds: config.mask.mode === "sha256" ? [] : config.mask.keys.all.map((k) => k.id),
   });
   const queue = await source.inspect().catch(atStartUp);
-  let visibilityTimeoutSeconds = config.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
-  if (visibilityTimeoutSeconds < MIN_VISIBILITY_TIMEOUT_SECONDS) {
-    logger.warn(
-      `the queue's visibility timeout is ${visibilityTimeoutSeconds} s; receiving with ${MIN_VISIBILITY_TIMEOUT_SECONDS} s instead, so that messages are not delivered again while they are being loaded`,
-    );
-    visibilityTimeoutSeconds = MIN_VISIBILITY_TIMEOUT_SECONDS;
-    source.useVisibilityTimeout(visibilityTimeoutSeconds);
-  }
+  // Every receive asks for the lease, whatever the queue's own timeout (config-options.ts DEFAULT_LEASE_SECONDS).
+  const visibilityTimeoutSeconds = config.visibilityTimeoutSeconds;
   logger.info(
     {
       queue: config.sqs.queueUrl,

@@ -5,8 +5,9 @@ import type { HeldMessages } from "./held-messages.ts";
 
 /**
  * Keeps received messages invisible to other consumers while they wait for a slow or unavailable database, or
- * for their delete: any held message within half its visibility timeout of the deadline gets another full
- * timeout (ChangeMessageVisibilityBatch). Without it, every slow batch would be delivered again to another
+ * for their delete: any held message within half its lease of the deadline gets another full lease
+ * (ChangeMessageVisibilityBatch). Messages are received on a short lease (DEFAULT_LEASE_SECONDS), so one loaded
+ * and deleted in milliseconds is never extended, and a dead process's messages return to the others quickly. Without it, every slow batch would be delivered again to another
  * poller or replica, multiplying the load exactly when the database is struggling, and a committed message
  * whose delete is being retried would lose its receipt handle. The ledger would keep the result right; this
  * keeps it cheap.
@@ -42,9 +43,12 @@ export class VisibilityHeartbeat {
     this.#beating = true;
     try {
       const at = Date.now();
-      await this.#source.extend(due, Math.ceil(visibilityMs / 1000));
-      this.#held.extended(due, at);
-      this.#events.emit("extended", due.length);
+      const refused = new Set(await this.#source.extend(due, Math.ceil(visibilityMs / 1000)));
+      // Only what SQS took is renewed: the delete deadlines (acknowledgements.ts) are computed from these.
+      const renewed = refused.size === 0 ? due : due.filter((m) => !refused.has(m));
+      this.#held.extended(renewed, at);
+      if (renewed.length > 0) this.#events.emit("extended", renewed.length);
+      if (refused.size > 0) this.#events.emit("extendFailed", refused.size, "refused by SQS");
     } catch (error) {
       this.#events.emit("extendFailed", due.length, coerceError(error).message);
     } finally {

@@ -22,8 +22,11 @@ export interface MessageSource {
    * long poll means "nothing there now".
    */
   receive(signal: AbortSignal, maxMessages?: number): Promise<readonly SourceMessage[]>;
-  /** Keeps messages hidden from other consumers for `seconds` more (the visibility heartbeat). */
-  extend?(messages: readonly SourceMessage[], seconds: number): Promise<void>;
+  /**
+   * Keeps messages hidden from other consumers for `seconds` more (the visibility heartbeat). Resolves with the
+   * messages the queue refused to extend (an expired receipt handle, say): their lease was not renewed.
+   */
+  extend?(messages: readonly SourceMessage[], seconds: number): Promise<readonly SourceMessage[]>;
   /** Messages on the queue not yet deleted: visible, in flight (here or elsewhere) and delayed. */
   pending?(): Promise<number>;
 }

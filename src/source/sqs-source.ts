@@ -75,7 +75,7 @@ export class SqsSource implements MessageSource, Acknowledger {
   readonly #handles: SqsAcknowledger;
   readonly #config: SqsConfig;
   readonly #options: SqsSourceOptions;
-  #visibilityTimeoutSeconds: number | undefined;
+  readonly #visibilityTimeoutSeconds: number | undefined;
 
   constructor(config: SqsConfig, options: SqsSourceOptions) {
     this.#config = config;
@@ -87,11 +87,6 @@ export class SqsSource implements MessageSource, Acknowledger {
       timeoutMs: (options.waitTimeSeconds + 10) * 1000,
     });
     this.#handles = new SqsAcknowledger(this.#wire, config);
-  }
-
-  /** Receive with this visibility timeout from now on (for a queue whose own is too short to work with). */
-  useVisibilityTimeout(seconds: number): void {
-    this.#visibilityTimeoutSeconds = seconds;
   }
 
   async #attributes(names: readonly string[]): Promise<Record<string, string>> {
@@ -163,11 +158,12 @@ export class SqsSource implements MessageSource, Acknowledger {
     return this.#handles.delete(messages);
   }
 
-  async extend(messages: readonly SourceMessage[], seconds: number): Promise<void> {
-    await this.#handles.changeVisibility(
+  async extend(messages: readonly SourceMessage[], seconds: number): Promise<readonly SourceMessage[]> {
+    const { failed } = await this.#handles.changeVisibility(
       messages.map((m) => m.receiptHandle),
       seconds,
     );
+    return failed.flatMap((i) => messages[i] ?? []);
   }
 
   async pending(): Promise<number> {

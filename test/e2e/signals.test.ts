@@ -93,7 +93,10 @@ describe("securelog run and signals", () => {
   });
 
   it("a second, later signal exits at once with 130 and leaves uncommitted messages on the queue", async () => {
-    const { cli, proxy, queueUrl } = await startStalledRun("signal-twice", { VisibilityTimeout: "1" });
+    const { cli, proxy, queueUrl } = await startStalledRun("signal-twice", undefined, [
+      "--visibility-timeout",
+      "2",
+    ]);
     try {
       cli.child.kill("SIGINT"); // graceful: waits for the database, which is down
       await until(() => cli.output().includes("finishing in-flight batches"), "the stop to begin");

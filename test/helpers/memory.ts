@@ -48,8 +48,12 @@ export class MemorySource implements MessageSource, Acknowledger {
     return { deleted: ids.length, failed };
   }
 
-  async extend(messages: readonly SourceMessage[]): Promise<void> {
-    this.extended.push(...messages.map((m) => m.id));
+  /** Message ids whose visibility changes SQS reports as Failed (an expired receipt handle, say). */
+  readonly refuseExtends = new Set<string>();
+
+  async extend(messages: readonly SourceMessage[]): Promise<readonly SourceMessage[]> {
+    this.extended.push(...messages.filter((m) => !this.refuseExtends.has(m.id)).map((m) => m.id));
+    return messages.filter((m) => this.refuseExtends.has(m.id));
   }
 }
 

@@ -63,15 +63,25 @@ export interface SqsActionProxy {
   readonly endpoint: string;
   /** Calls whose action is in this set have their connection reset instead of being forwarded. */
   readonly dropping: Set<string>;
+  /** Calls seen, by action (dropped ones included). */
+  readonly calls: Map<string, number>;
+  /**
+   * The next `count` calls of `action` reach SQS, which acts on them, but their responses are lost (the connection
+   * is reset instead): a receive's messages are then hidden although nobody holds them.
+   */
+  loseResponses(action: string, count: number): void;
   close(): Promise<void>;
 }
 
 export async function startSqsActionProxy(targetEndpoint: string): Promise<SqsActionProxy> {
   const target = new URL(targetEndpoint);
   const dropping = new Set<string>();
+  const calls = new Map<string, number>();
+  const losing = new Map<string, number>();
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((request, response) => {
     const action = String(request.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
+    calls.set(action, (calls.get(action) ?? 0) + 1);
     if (dropping.has(action)) {
       request.socket.destroy();
       return;
@@ -86,6 +96,13 @@ export async function startSqsActionProxy(targetEndpoint: string): Promise<SqsAc
         agent,
       },
       (reply) => {
+        const lose = losing.get(action) ?? 0;
+        if (lose > 0) {
+          losing.set(action, lose - 1);
+          reply.resume();
+          reply.on("end", () => request.socket.destroy());
+          return;
+        }
         response.writeHead(reply.statusCode ?? 502, reply.headers);
         reply.pipe(response);
       },
@@ -99,6 +116,8 @@ export async function startSqsActionProxy(targetEndpoint: string): Promise<SqsAc
   return {
     endpoint: `http://127.0.0.1:${port}`,
     dropping,
+    calls,
+    loseResponses: (action, count) => losing.set(action, count),
     close: () =>
       new Promise((resolve) => {
         agent.destroy();

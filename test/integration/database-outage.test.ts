@@ -44,13 +44,14 @@ describe("database outage", () => {
   it("deletes nothing while PostgreSQL is unreachable; the messages come back and load exactly once later", async () => {
     const { db, sqs } = services;
     const proxy = await startDatabaseProxy(db.url);
-    const queueUrl = await sqs.createQueue("outage-queue", { VisibilityTimeout: "2" });
+    const queueUrl = await sqs.createQueue("outage-queue");
     const key = generateKeyText();
     const flags = {
       "queue-url": queueUrl,
       "database-url": proxy.url,
       "wait-time": "1",
       concurrency: "2",
+      "visibility-timeout": "2",
     };
 
     // Phase 1: the run starts fine, then the database goes away before any message arrives.

@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { RunSummary } from "../../src/ops/summary.ts";
 import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
+import { VisibilityHeartbeat } from "../../src/pipeline/heartbeat.ts";
+import { HeldMessages } from "../../src/pipeline/held-messages.ts";
 import { Pipeline, type PipelineOptions } from "../../src/pipeline/pipeline.ts";
 import type { RowSink } from "../../src/sink/row-sink.ts";
 import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
@@ -43,11 +45,15 @@ const bodies = (n: number) => generateEvents(n, { seed: 3, badRatio: 0.1 }).map(
 describe("pipeline", () => {
   it("deletes a message only after the batch holding it has committed", async () => {
     const sink = new MemorySink();
+    // Recorded, not thrown: an assertion thrown inside delete() would be caught by the acknowledger's retry, which
+    // tries again once the commit has landed, and the test could never fail.
+    const violations: string[] = [];
     const source = new MemorySource(bodies(500), (ids) => {
-      for (const id of ids) assert.ok(sink.committed.has(id), `${id} deleted before its commit`);
+      for (const id of ids) if (!sink.committed.has(id)) violations.push(id);
     });
     const { instance, summary } = pipeline(source, sink);
     await instance.run();
+    assert.deepEqual(violations, [], "deleted before their commit");
     assert.equal(sink.committed.size, 500);
     assert.equal(source.deleted.length, 500);
     const counts = summary.counts();
@@ -170,6 +176,49 @@ describe("pipeline", () => {
     await instance.run();
     assert.ok(extensions > 0 && source.extended.length >= 5, `extended ${source.extended.length}`);
     assert.equal(source.deleted.length, 5);
+  });
+
+  it("renews only the leases SQS took: a visibility change it reports as Failed leaves that message's deadline", async () => {
+    const held = new HeldMessages(800);
+    const message = (id: string): SourceMessage => ({
+      id,
+      receiptHandle: `r-${id}`,
+      body: "{}",
+      sentTimestampMs: undefined,
+      receiveCount: 1,
+      receivedAt: new Date(),
+    });
+    const [kept, refused] = [message("kept"), message("refused")];
+    const admittedAt = Date.now();
+    held.admit([kept, refused], admittedAt);
+    const events = createPipelineEvents();
+    let failed = 0;
+    events.on("extendFailed", (n) => {
+      failed += n;
+    });
+    const heartbeat = new VisibilityHeartbeat(
+      { extend: async (due) => due.filter((m) => m.id === "refused") },
+      held,
+      events,
+    );
+    heartbeat.start();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    heartbeat.stop();
+    assert.ok(held.earliestDeadline([kept]) > admittedAt + 800, "the lease SQS took was renewed");
+    assert.equal(
+      held.earliestDeadline([refused]),
+      admittedAt + 800,
+      "the refused one keeps its real deadline",
+    );
+    assert.ok(failed >= 1);
+  });
+
+  it("never extends a message that is loaded and deleted well within its lease", async () => {
+    const source = new MemorySource(bodies(500));
+    const { instance } = pipeline(source, new MemorySink(), { visibilityTimeoutMs: 10_000 });
+    await instance.run();
+    assert.equal(source.deleted.length, 500);
+    assert.deepEqual(source.extended, []);
   });
 
   it("retries the entries SQS reports as Failed to delete", async () => {
