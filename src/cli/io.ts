@@ -16,3 +16,13 @@ export interface CliIo {
 export function print(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith("\n") ? text : `${text}\n`);
 }
+
+/**
+ * All of a stream as UTF-8 text. The bytes are joined before decoding: a character split across two chunks (a
+ * pipe delivers whatever it has) would otherwise decode as two U+FFFD.
+ */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -2,13 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { Flags } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { convertLegacyKey, generateKeyText, splitKeys } from "../transform/mask-key.ts";
-import { type CliIo, print } from "./io.ts";
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += chunk.toString();
-  return text;
-}
+import { type CliIo, print, readAll } from "./io.ts";
 
 function writeKeyFile(out: string, text: string): void {
   try {

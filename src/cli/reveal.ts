@@ -5,15 +5,9 @@ import { insertRevealAudit } from "../sink/sql/privacy.ts";
 import { erasureDigest } from "../transform/erasure.ts";
 import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/reveal.ts";
 import { UsageError } from "./cli-error.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, readAll } from "./io.ts";
 import { printable } from "./printable.ts";
 import { operatorName } from "./privacy-options.ts";
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += chunk.toString();
-  return text;
-}
 
 /**
  * `securelog reveal --reason R VALUE...` prints the raw value of each reversible mask, one per line;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { describe } from "node:test";
+import { describe, it } from "node:test";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyFromBytes, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { ENCRYPTED_IN_TEXT, reveal } from "../../src/transform/reveal.ts";
@@ -305,6 +305,27 @@ describe("keys people cannot get wrong, and one masking configuration per table"
       assert.equal(mask(after), mask(before));
     },
   );
+
+  it("keygen --convert refuses a passphrase made to look like a key, saying why, and never echoes it", async () => {
+    const passphrase = Buffer.from("my-company-securelog-key-for-prd").toString("base64");
+    const repeated = Buffer.from(
+      "0123456789abcdef"
+        .repeat(2)
+        .split("")
+        .map((c) => c.charCodeAt(0) * 3),
+    ).toString("base64");
+    for (const [weak, why] of [
+      [passphrase, /printable text, like a passphrase/],
+      [repeated, /repeats a pattern of 16 bytes|too few distinct values/],
+    ] as const) {
+      const result = await runCli(["keygen", "--convert"], {}, { input: `${weak}\n` });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, why);
+      assert.match(result.stderr, /securelog keygen/);
+      assert.equal(result.stdout, "");
+      assert.ok(!result.stderr.includes(weak));
+    }
+  });
 
   itWithDatabase(
     "switching scheme, app_version mode or key on a populated table exits 2 naming both; a proper rotation runs",

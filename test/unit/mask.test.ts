@@ -13,6 +13,7 @@ import {
   generateKeyText,
   keyFromBytes,
   keyRing,
+  notRandomReason,
   parseKey,
   parseKeyList,
 } from "../../src/transform/mask-key.ts";
@@ -218,6 +219,19 @@ describe("keys", () => {
     assert.notDeepEqual(new Uint8Array(key.macKey.export()), key.encKey);
     assert.notDeepEqual(key.erasureKey.export(), key.macKey.export());
     assert.notDeepEqual(key.replayKey.export(), key.erasureKey.export());
+  });
+
+  it("tells random bytes from text, low entropy, repeated patterns and counting sequences", () => {
+    for (let i = 0; i < 2000; i++) assert.equal(notRandomReason(randomBytes(32)), undefined);
+    assert.match(notRandomReason(Buffer.from("my-company-securelog-key-for-prd")) ?? "", /printable/);
+    assert.match(notRandomReason(Buffer.alloc(32, 7)) ?? "", /distinct/);
+    const pattern = Buffer.concat([randomBytes(16), Buffer.alloc(16)]);
+    pattern.copy(pattern, 16, 0, 16);
+    assert.match(notRandomReason(pattern) ?? "", /distinct|pattern of 16/);
+    assert.match(
+      notRandomReason(Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 7 + 200) & 255))) ?? "",
+      /counting/,
+    );
   });
 
   it("reads a list of keys with comments, separated by lines, commas or spaces, in order", () => {
