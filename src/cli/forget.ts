@@ -8,10 +8,10 @@ import {
   type ErasureTarget,
   erase,
 } from "../sink/erase.ts";
-import { canonicalIp } from "../transform/canonical-ip.ts";
-import { bodyForms, erasureDigests, storedForms } from "../transform/erasure.ts";
-import { createMasker, type PiiDomain } from "../transform/mask.ts";
+import { erasureTarget } from "../transform/erasure.ts";
+import type { PiiDomain } from "../transform/mask.ts";
 import type { KeyRing } from "../transform/mask-key.ts";
+import { recognisableIp } from "../transform/recognisable.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print } from "./io.ts";
 import { operatorName, reasonOr } from "./privacy-options.ts";
@@ -26,41 +26,23 @@ function optionalKeys(flags: Flags, env: Env): KeyRing | undefined {
   return configured ? loadKeyRing(flags, env) : undefined;
 }
 
-/** The raw value's every stored form; the raw value itself goes no further than this function. */
-function target(flags: Flags, keys: KeyRing | undefined): ErasureTarget {
+/** The raw value's every stored form; the raw value itself goes no further than erasureTarget. */
+function target(flags: Flags, keys: KeyRing | undefined, io: CliIo): ErasureTarget {
   const ip = flags.ip;
   const deviceId = flags["device-id"];
   if ((typeof ip === "string") === (typeof deviceId === "string")) {
     throw new UsageError("forget needs exactly one of --ip VALUE or --device-id VALUE (or --reapply)");
   }
-  let field: PiiDomain;
-  let raw: string;
-  let canonical: string;
-  if (typeof ip === "string") {
-    // The value is not repeated in the message: error output may end up in logs.
-    const parsed = canonicalIp(ip);
-    if (parsed === undefined) throw new ConfigError("--ip is not an IPv4 or IPv6 address");
-    [field, raw, canonical] = ["ip", ip.trim(), parsed];
-  } else {
-    raw = String(deviceId).trim();
-    if (raw === "") throw new ConfigError("--device-id is empty");
-    [field, canonical] = ["device_id", raw];
-  }
-  const register =
-    keys === undefined
-      ? undefined
-      : {
-          digests: erasureDigests(keys, field, canonical),
-          masks: keys.all.map((key) =>
-            createMasker({ mode: "hmac", keys: { current: key, all: [key] } }).mask(field, canonical),
-          ),
-        };
-  return {
-    field,
-    forms: storedForms(keys, field, canonical),
-    bodyForms: [...new Set([...bodyForms(keys, raw), ...bodyForms(keys, canonical)])],
-    ...(register === undefined ? {} : { register }),
-  };
+  const [field, raw]: [PiiDomain, string] =
+    typeof ip === "string" ? ["ip", ip] : ["device_id", String(deviceId)];
+  // The value is not repeated in messages: error output may end up in logs.
+  if (raw.trim() === "") throw new ConfigError(`--${field === "ip" ? "ip" : "device-id"} is empty`);
+  if (field === "ip" && recognisableIp(raw) === undefined)
+    print(
+      io.stderr,
+      "note: --ip is not an IPv4 or IPv6 address in any spelling; looking for it exactly as written.",
+    );
+  return erasureTarget(keys, field, raw);
 }
 
 function unloadedError(report: ErasureReport, what: string): SecureLogError {
@@ -81,7 +63,7 @@ function unloadedError(report: ErasureReport, what: string): SecureLogError {
 export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   if (flags.reapply === true) return reapplyCommand(flags, io, env);
   const keys = optionalKeys(flags, env);
-  const erasure = target(flags, keys);
+  const erasure = target(flags, keys, io);
   const database = loadDatabase(flags, env);
   const label = erasure.field === "ip" ? "the given ip" : "the given device id";
   const keysText =

@@ -1,22 +1,14 @@
 import type pg from "pg";
-import type { StoredForm } from "../transform/erasure.ts";
+import type { ErasureTarget } from "../transform/erasure.ts";
+
+export type { ErasureTarget };
+
 import type { PiiDomain } from "../transform/mask.ts";
 import { lockForErasing, recordErasure } from "./sql/erasures.ts";
 import { MASK_KIND } from "./sql/mask-kind.ts";
 import { insertAudit, maskedColumn } from "./sql/privacy.ts";
 import type { Tables } from "./sql/tables.ts";
 import { inTransaction } from "./transaction.ts";
-
-/** Everything `forget` looks for: the value's stored forms, and what the register keeps of it. */
-export interface ErasureTarget {
-  readonly field: PiiDomain;
-  /** The value as a column or a masked body's ip/device_id holds it, under every scheme and loaded key. */
-  readonly forms: readonly StoredForm[];
-  /** The value as an unknown field's value or a key name of a rejected body. */
-  readonly bodyForms: readonly string[];
-  /** Present when keys are loaded: digests and hmac masks, one per key, in the same order. */
-  readonly register?: { readonly digests: readonly string[]; readonly masks: readonly string[] };
-}
 
 /** Matches by how they were masked: `hmac:<key id>`, `encrypt:<key id>`, `sha256`, or `body` (other fields). */
 export type MatchCounts = Map<string, { rows: number; rejects: number }>;

@@ -54,6 +54,9 @@ function keepErasedOut(
   reject: Rejecter,
 ): Outcome {
   if (digests === undefined) return outcome;
+  // A body too large to check is not kept either: it might hold an erased value somewhere.
+  if (digests.unchecked === true && outcome.kind === "reject")
+    return reject(outcome.message, outcome.reject.reason, "minimal");
   const field = digests.ip.some((d) => erased.has(d))
     ? "ip"
     : digests.device_id.some((d) => erased.has(d))
@@ -113,10 +116,14 @@ async function writeLocked(
   // Computed only when the register holds something (reject is passed only then).
   const computed = reject === undefined ? [] : outcomes.map((o) => o.digests?.());
   const digests = computed.flatMap((d) => (d === undefined ? [] : [...d.ip, ...d.device_id]));
-  if (digests.length > 0 && reject !== undefined) {
-    const found = await client.query<{ digest: string }>(erasedDigests(statements.tables), [digests]);
-    if (found.rows.length > 0) {
-      const erased = new Set(found.rows.map((r) => r.digest));
+  const unchecked = computed.some((d) => d?.unchecked === true);
+  if ((digests.length > 0 || unchecked) && reject !== undefined) {
+    const found =
+      digests.length === 0
+        ? []
+        : (await client.query<{ digest: string }>(erasedDigests(statements.tables), [digests])).rows;
+    if (found.length > 0 || unchecked) {
+      const erased = new Set(found.map((r) => r.digest));
       batch = outcomes.map((o, i) => keepErasedOut(o, computed[i], erased, reject));
     }
   }

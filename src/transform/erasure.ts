@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createMasker, type PiiDomain } from "./mask.ts";
 import type { KeyRing, MaskKey } from "./mask-key.ts";
+import { canonicalDeviceId, recognisableIp } from "./recognisable.ts";
 
 /**
  * The erasure register's digest of a raw value: `<key id>:<hex HMAC-SHA-256>` under the key's erasure sub-key,
@@ -71,4 +72,45 @@ export function bodyForms(keys: KeyRing | undefined, rawValue: string): string[]
     forms.push(masker.mask("other", json), masker.mask("key", json));
   }
   return forms;
+}
+
+/** Everything `forget` looks for: the value's stored forms, and what the register keeps of it. */
+export interface ErasureTarget {
+  readonly field: PiiDomain;
+  /** The value as a column or a masked body's ip/device_id holds it, under every scheme and loaded key. */
+  readonly forms: readonly StoredForm[];
+  /** The value as an unknown field's value or a key name of a rejected body. */
+  readonly bodyForms: readonly string[];
+  /** Present when keys are loaded: digests and hmac masks, in the same order (one per value form and key). */
+  readonly register?: { readonly digests: readonly string[]; readonly masks: readonly string[] };
+}
+
+/**
+ * What erasing a raw value means: its canonical form (the address a recognisable spelling such as `1.2.3.04` or
+ * `[::1]:443` stands for; a device id without invisible characters), which is how rows and today's rejections
+ * store it, and the value exactly as given (trimmed), which is how rejections stored spellings the validator
+ * refused before they were recognised. Any value is accepted: one that is no address is looked for as written.
+ * The raw value goes no further than this function.
+ */
+export function erasureTarget(keys: KeyRing | undefined, field: PiiDomain, raw: string): ErasureTarget {
+  const verbatim = raw.trim();
+  const canonical = field === "ip" ? recognisableIp(raw) : canonicalDeviceId(raw);
+  const values = [...new Set([canonical, verbatim])].filter((v): v is string => v !== undefined && v !== "");
+  const register =
+    keys === undefined
+      ? undefined
+      : {
+          digests: values.flatMap((value) => erasureDigests(keys, field, value)),
+          masks: values.flatMap((value) =>
+            keys.all.map((key) =>
+              createMasker({ mode: "hmac", keys: { current: key, all: [key] } }).mask(field, value),
+            ),
+          ),
+        };
+  return {
+    field,
+    forms: values.flatMap((value) => storedForms(keys, field, value)),
+    bodyForms: [...new Set([raw, ...values].flatMap((value) => bodyForms(keys, value)))],
+    ...(register === undefined ? {} : { register }),
+  };
 }

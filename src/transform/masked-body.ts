@@ -1,5 +1,5 @@
-import { canonicalIp } from "./canonical-ip.ts";
 import type { Masker } from "./mask.ts";
+import { canonicalDeviceId, ipForm } from "./recognisable.ts";
 
 /** Fields that are not personal data in this schema and help an operator see why a message was rejected. */
 const KEPT_FIELDS = new Set(["user_id", "device_type", "locale", "app_version"]);
@@ -45,10 +45,10 @@ export function boundedJson(value: unknown): string {
   return JSON.stringify(value) ?? "undefined";
 }
 
+/** Masked in the form an erasure of the value looks for (recognisable.ts), so `forget` reaches every rejection. */
 function maskPii(masker: Masker, domain: "ip" | "device_id", value: unknown): string {
   if (typeof value !== "string") return masker.mask(domain, boundedJson(value));
-  const text = value.trim();
-  return masker.mask(domain, domain === "ip" ? (canonicalIp(text) ?? text) : text);
+  return masker.mask(domain, domain === "ip" ? ipForm(value) : canonicalDeviceId(value));
 }
 
 function keep(value: unknown): unknown {

@@ -1,11 +1,11 @@
 import type { AppVersionMode } from "./app-version.ts";
-import { canonicalIp } from "./canonical-ip.ts";
 import { createDate } from "./create-date.ts";
 import { erasureDigests } from "./erasure.ts";
 import type { MaskConfig } from "./mask.ts";
 import { createMasker, type Masker, type PiiDomain } from "./mask.ts";
 import { maskBody, parseJsonOrUndefined } from "./masked-body.ts";
 import type { ReceivedMessage } from "./received-message.ts";
+import { canonicalDeviceId, ipForm } from "./recognisable.ts";
 import { unwrapSns } from "./sns-envelope.ts";
 import { createValidator, type RejectReason } from "./validate.ts";
 
@@ -34,14 +34,16 @@ export interface RejectRecord {
 }
 
 /**
- * The erasure-register digests of the message's raw ip and device id (erasure.ts), under every loaded key: the
- * sink checks them against the register before committing. A function, so that they are computed only when the
- * register holds anything (four HMACs a message otherwise spent for nothing); it keeps the raw values in memory
- * only, for as long as the outcome lives. Absent without keys (--mask sha256).
+ * The erasure-register digests of the values a message holds, under every loaded key: the sink checks them against
+ * the register before committing. A function, so that they are computed only when the register holds anything
+ * (four HMACs a message otherwise spent for nothing); it keeps the raw values in memory only, for as long as the
+ * outcome lives. Absent without keys (--mask sha256).
  */
 export interface ErasureDigests {
   readonly ip: readonly string[];
   readonly device_id: readonly string[];
+  /** The body held more text than is checked (MAX_CHECKED_STRINGS): its rejection keeps no body. */
+  readonly unchecked?: boolean;
 }
 
 export type Outcome =
@@ -67,17 +69,50 @@ export type Outcome =
 /** The register digests of a canonical value, under every loaded key (erasure.ts). */
 export type Eraser = (domain: PiiDomain, canonicalValue: string) => string[];
 
-/** Digests of the ip and device id a rejected body holds, when they are text. */
+/**
+ * Strings of a rejected body checked against the register, at most: a body that holds more (thousands of nested
+ * strings) keeps no body once anything is erased, rather than costing thousands of HMACs.
+ */
+const MAX_CHECKED_STRINGS = 512;
+
+/** Every string a body holds, keys and values at any depth, as long as there are at most `max`; else undefined. */
+function stringsOf(parsed: unknown, max: number): Set<string> | undefined {
+  const found = new Set<string>();
+  const stack: unknown[] = [parsed];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (typeof next === "string") found.add(next);
+    else if (next !== null && typeof next === "object") {
+      if (Array.isArray(next)) stack.push(...next);
+      else
+        for (const [key, value] of Object.entries(next)) {
+          found.add(key);
+          stack.push(value);
+        }
+    }
+    if (found.size > max || stack.length > max * 4) return undefined;
+  }
+  return found;
+}
+
+/**
+ * Digests of every value a rejected body holds, in every place `forget` looks (the ip and device_id fields, other
+ * fields, key names) and deeper: an erased value sent again as `"note": "1.2.3.4"` or as a key name must be kept out
+ * as surely as in the ip field. Each string is checked as an ip and as a device id, in the forms they are erased in.
+ */
 function bodyDigests(parsed: unknown, eraser: Eraser | undefined): (() => ErasureDigests) | undefined {
-  if (eraser === undefined || parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-    return undefined;
-  const { ip, device_id: deviceId } = parsed as Record<string, unknown>;
-  const ipText = typeof ip === "string" && ip.isWellFormed() ? ip.trim() : undefined;
-  const deviceText = typeof deviceId === "string" && deviceId.isWellFormed() ? deviceId.trim() : undefined;
-  return () => ({
-    ip: ipText === undefined ? [] : eraser("ip", canonicalIp(ipText) ?? ipText),
-    device_id: deviceText === undefined ? [] : eraser("device_id", deviceText),
-  });
+  if (eraser === undefined || parsed === null || typeof parsed !== "object") return undefined;
+  return () => {
+    const strings = stringsOf(parsed, MAX_CHECKED_STRINGS);
+    if (strings === undefined) return { ip: [], device_id: [], unchecked: true };
+    const ip: string[] = [];
+    const deviceId: string[] = [];
+    for (const text of strings) {
+      if (!text.isWellFormed()) continue;
+      ip.push(...eraser("ip", ipForm(text)));
+      deviceId.push(...eraser("device_id", canonicalDeviceId(text)));
+    }
+    return { ip, device_id: deviceId };
+  };
 }
 
 export type Transformer = (message: ReceivedMessage) => Outcome;

@@ -3,6 +3,7 @@ import type { AppVersionMode } from "./app-version.ts";
 import { convertAppVersion } from "./app-version.ts";
 import { canonicalIp } from "./canonical-ip.ts";
 import { repeatedKeyCheck, scanTopLevel } from "./json-scan.ts";
+import { canonicalDeviceId } from "./recognisable.ts";
 
 /** A message that passed validation: typed, canonical, still holding raw PII (masking comes next). */
 export interface LoginEvent {
@@ -206,13 +207,16 @@ export function createValidator(appVersionMode: AppVersionMode): Validator {
     if (reason !== undefined || ip === undefined || appVersion === undefined) {
       return { ok: false, reason: reason ?? "invalid_field:ip" };
     }
+    // Invisible characters are not part of the id: masked without them, so `forget` finds every spelling.
+    const deviceId = canonicalDeviceId(data.device_id);
+    if (deviceId === "") return { ok: false, reason: "invalid_field:device_id" };
     return {
       ok: true,
       event: {
         userId: data.user_id,
         deviceType: data.device_type,
         ip,
-        deviceId: data.device_id.trim(),
+        deviceId,
         locale: presentLocale(data.locale),
         appVersion,
       },

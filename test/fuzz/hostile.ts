@@ -143,6 +143,43 @@ const eventWithHostileField = fc.tuple(eventRecord, fc.constantFrom(...FIELDS)).
   }),
 );
 
+/** The values whole-path.ts erases before fuzzing starts; they must never be stored again, in any position. */
+export const ERASED = { ip: "10.77.0.1", device_id: "PII-000001-DEV" } as const;
+
+/** An erased value in a spelling people recognise as it (recognisable.ts). */
+const erasedSpelling = fc.oneof(
+  fc.constantFrom(
+    ERASED.ip,
+    "10.77.0.01",
+    "010.077.000.001",
+    "10.77.0.1:8080",
+    "[10.77.0.1]",
+    "10.77.0.1\u200b",
+    "\ufeff10.77.0.1",
+    "::ffff:10.77.0.1",
+    " 10.77.0.1\t",
+  ),
+  fc.constantFrom(ERASED.device_id, "PII-000001-DEV\u200b", " PII-000001-DEV ", "PII-000001\u2060-DEV"),
+);
+
+/** An event, valid or not, carrying an erased value in any position: ip, device_id, another field, a key, nested. */
+const erasedEverywhere = fc
+  .tuple(
+    eventRecord,
+    erasedSpelling,
+    fc.constantFrom("ip", "device_id", "note", "key", "nested", "array"),
+    fc.boolean(),
+  )
+  .map(([event, value, where, rejected]) => {
+    // Half of them rejected (a locale that is no text), so that their bodies are candidates for storing.
+    const body: Record<string, unknown> = { ...event, ...(rejected ? { locale: 7 } : {}) };
+    if (where === "ip" || where === "device_id" || where === "note") body[where] = value;
+    else if (where === "key") body[value] = 1;
+    else if (where === "nested") body.extra = { a: [1, { b: value }] };
+    else body.list = ["x", value];
+    return JSON.stringify(body);
+  });
+
 /** The one SNS MessageId every forged envelope carries. */
 export const FORGED_SNS_ID = "11111111-2222-3333-4444-555555555555";
 
@@ -168,6 +205,7 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
       }),
     ),
   },
+  { weight: 2, arbitrary: erasedEverywhere },
   { weight: 1, arbitrary: jsonValue(true) },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
   { weight: 1, arbitrary: eventBody.map((text) => text.slice(0, Math.max(1, text.length - 3))) },

@@ -11,19 +11,19 @@ import { RunSummary } from "../../src/ops/summary.ts";
 import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
+import { countErasure } from "../../src/sink/erase.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import { recordErasure } from "../../src/sink/sql/erasures.ts";
 import { tablesIn } from "../../src/sink/sql/tables.ts";
 import type { DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import { verifyOriginalId } from "../../src/source/replay-id.ts";
 import { toSourceMessage } from "../../src/source/sqs-source.ts";
-import { erasureDigests } from "../../src/transform/erasure.ts";
-import { createMasker } from "../../src/transform/mask.ts";
+import { erasureTarget } from "../../src/transform/erasure.ts";
 import { keyFromBytes, keyRing, type MaskKey } from "../../src/transform/mask-key.ts";
 import { unwrapSns } from "../../src/transform/sns-envelope.ts";
 import { transformsFor } from "../../src/transform/transform.ts";
 import { testPipelineOptions } from "../helpers/memory.ts";
-import { asSqsMessages, FORGED_SNS_ID, type HostileMessage } from "./hostile.ts";
+import { asSqsMessages, ERASED, FORGED_SNS_ID, type HostileMessage } from "./hostile.ts";
 
 /** LEAK_PATTERN (hostile.ts) as a PostgreSQL regular expression. */
 const LEAK_SQL = String.raw`10\.77\.[0-9]{1,3}\.[0-9]{1,3}|fd77:abcd:|PII-[0-9]{6}-DEV`;
@@ -80,13 +80,10 @@ export async function wholePath(databaseUrl: string, mode: "hmac" | "encrypt" = 
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const keys = keyRing(key, []);
-  for (const [field, value] of [
-    ["ip", "10.77.0.1"],
-    ["device_id", "PII-000001-DEV"],
-  ] as const) {
-    const digests = erasureDigests(keys, field, value);
-    const masks = [createMasker({ mode: "hmac", keys }).mask(field, value)];
-    await client.query(recordErasure(tablesIn("public")), [digests, masks, field, digests[0]]);
+  const erasures = (["ip", "device_id"] as const).map((field) => erasureTarget(keys, field, ERASED[field]));
+  for (const target of erasures) {
+    const { digests = [], masks = [] } = target.register ?? {};
+    await client.query(recordErasure(tablesIn("public")), [digests, masks, target.field, digests[0]]);
   }
   const totals: FuzzTotals = { runs: 0, messages: 0, loaded: 0, rejected: new Map() };
   const forgedEvents = new Set<string>();
@@ -175,6 +172,12 @@ export async function wholePath(databaseUrl: string, mode: "hmac" | "encrypt" = 
         [LEAK_SQL],
       );
       assert.deepEqual({ rows, rejects }, { rows: 0, rejects: 0 }, "raw ip or device id found in a table");
+      // The erased values, sent in every position and spelling (hostile.ts), were never stored again: what
+      // `forget --dry-run` would find is nothing.
+      for (const target of erasures) {
+        const { matches } = await countErasure(client, tablesIn("public"), target);
+        assert.deepEqual([...matches.entries()], [], `the erased ${target.field} was stored again`);
+      }
     },
     async close() {
       await client.end();

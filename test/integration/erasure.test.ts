@@ -277,6 +277,99 @@ describe("erased values stay erased", () => {
   );
 });
 
+describe("erasure has no side door", () => {
+  const spellings = ["1.2.3.04", "1.2.3.4:8080", "[1.2.3.4]", "1.2.3.4\u200b", " 001.002.003.004 "];
+
+  itWithDatabase(
+    "forget --ip 1.2.3.4 finds the rejections whose ip field spells it with a port, brackets, leading zeros or invisible characters",
+    async (db) => {
+      const key = generateKeyText();
+      const bodies = [
+        ...spellings.map((ip, i) => loginEvent({ ip, device_id: `100-98-000${i}` })),
+        loginEvent({ ip: "[2001:db8::1]:443", device_id: "100-98-0010" }),
+        loginEvent({ ip: "9.9.9.9", device_id: "100-98-0011" }),
+      ];
+      await load(db, { SECURELOG_KEY: key }, bodies);
+      assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins_rejects"), 6);
+      const forget = await runCli(["forget", "--ip", "1.2.3.4", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.equal(forget.code, 0, forget.stderr);
+      assert.match(forget.stdout, /hmac:[0-9a-f]{8}: 0 rows, 5 rejections/);
+      const v6 = await runCli(["forget", "--ip", "2001:DB8::1", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.match(v6.stdout, /0 rows, 1 rejections/);
+      assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins_rejects"), 0);
+      assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), 1);
+    },
+  );
+
+  itWithDatabase(
+    "forget accepts any value verbatim: a spelling that is no address, and a device id with invisible characters",
+    async (db) => {
+      const key = generateKeyText();
+      await load(db, { SECURELOG_KEY: key }, [
+        loginEvent({ ip: "not-an-ip", device_id: "100-97-0001" }),
+        loginEvent({ ip: "198.51.100.1", device_id: "DEV\u200b-42" }),
+        loginEvent({ ip: "198.51.100.2", device_id: "DEV-42" }),
+      ]);
+      const ip = await runCli(["forget", "--ip", "not-an-ip", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.equal(ip.code, 0, ip.stderr);
+      assert.match(ip.stderr, /looking for it exactly as written/);
+      assert.match(ip.stdout, /0 rows, 1 rejections/);
+      const device = await runCli(["forget", "--device-id", "DEV-42", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.equal(device.code, 0, device.stderr);
+      assert.match(device.stdout, /hmac:[0-9a-f]{8}: 2 rows, 0 rejections/);
+      assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), 0);
+    },
+  );
+
+  itWithDatabase(
+    "after forget --ip 1.2.3.4, the value sent again in any field, key name, nested value or spelling is never stored",
+    async (db) => {
+      const key = generateKeyText();
+      await load(db, { SECURELOG_KEY: key }, [loginEvent({ ip: "1.2.3.4", device_id: "100-96-0001" })]);
+      const forget = await runCli(["forget", "--ip", "1.2.3.4", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.equal(forget.code, 0, forget.stderr);
+      const rejected = (extra: Record<string, unknown>) =>
+        JSON.stringify({
+          ...JSON.parse(loginEvent({ ip: "9.9.9.9", device_id: "100-96-0002" })),
+          locale: 7,
+          ...extra,
+        });
+      await load(db, { SECURELOG_KEY: key }, [
+        rejected({ note: "1.2.3.4" }),
+        rejected({ "1.2.3.4": 1 }),
+        rejected({ deep: { list: ["x", { y: "1.2.3.4" }] } }),
+        ...spellings.map((ip, i) => loginEvent({ ip, device_id: `100-96-001${i}` })),
+        JSON.stringify({ device_id: "1.2.3.4", note: 1 }),
+        rejected({ note: "5.6.7.8" }),
+      ]);
+      const again = await runCli(["forget", "--ip", "1.2.3.4", "--dry-run", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /nothing matched/);
+      // Each of them is there as a rejection without a body; the one without the value keeps its body.
+      assert.equal(
+        await count(db, "SELECT count(*) AS n FROM user_logins_rejects WHERE masked_body IS NULL"),
+        spellings.length + 4,
+      );
+      assert.equal(
+        await count(db, "SELECT count(*) AS n FROM user_logins_rejects WHERE masked_body IS NOT NULL"),
+        1,
+      );
+    },
+  );
+});
+
 describe("keys people cannot get wrong, and one masking configuration per table", () => {
   itWithDatabase(
     "a passphrase is refused in one line naming keygen; a key of the previous format names the command that converts it",
