@@ -1,5 +1,5 @@
 import type { RunConfig } from "../config.ts";
-import { SecureLogError } from "../errors.ts";
+import { coerceError, SecureLogError } from "../errors.ts";
 import { attachOperations, type OperationsSetup } from "../ops/attach.ts";
 import { createLogger, type Logger, logPipelineEvents } from "../ops/logger.ts";
 import { RunSummary } from "../ops/summary.ts";
@@ -215,7 +215,9 @@ export async function executeRun(
   const terminal = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr, terminal);
   if (config.mask.mode === "sha256") logger.warn(SHA256_WARNING);
-  const events = createPipelineEvents();
+  const events = createPipelineEvents((event, error) =>
+    logger.error(`a listener of the pipeline's "${event}" event failed: ${coerceError(error).message}`),
+  );
   logPipelineEvents(events, logger);
   const summary = new RunSummary(events);
   // Closed in reverse: operations, then the summary is printed, the signal handlers, the deletes' connections, the

@@ -36,6 +36,42 @@ export interface PipelineEventMap {
 
 export type PipelineEvents = EventEmitter<PipelineEventMap>;
 
-export function createPipelineEvents(): PipelineEvents {
-  return new EventEmitter<PipelineEventMap>();
+/** Told about a listener that threw: the event it was called for, and what it threw. */
+export type ListenerFailure = (event: keyof PipelineEventMap, error: unknown) => void;
+
+/**
+ * An emitter whose listeners cannot hurt the pipeline. EventEmitter lets a listener's exception escape from
+ * emit(): `committed` is emitted inside the code that classifies sink failures, so a throwing metrics or log
+ * listener would turn a committed batch into a "failed" write (retried, and its messages never deleted), and one
+ * throwing from `deleteFailed` would become an unhandled rejection. Each listener is called on its own; what it
+ * throws goes to `onFailure` (a log line), never back into the loop.
+ */
+class IsolatingEmitter extends EventEmitter<PipelineEventMap> {
+  readonly #onFailure: ListenerFailure;
+
+  constructor(onFailure: ListenerFailure) {
+    super();
+    this.#onFailure = onFailure;
+  }
+
+  override emit<K extends keyof PipelineEventMap>(event: K, ...args: PipelineEventMap[K]): boolean {
+    // rawListeners: `once` wrappers, which remove themselves when called.
+    const listeners = this.rawListeners(event) as ((...values: unknown[]) => void)[];
+    for (const listener of listeners) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        try {
+          this.#onFailure(event, error);
+        } catch {
+          // The failure handler itself failed: nothing more can be said without risking the loop.
+        }
+      }
+    }
+    return listeners.length > 0;
+  }
+}
+
+export function createPipelineEvents(onListenerFailure: ListenerFailure = () => undefined): PipelineEvents {
+  return new IsolatingEmitter(onListenerFailure);
 }

@@ -221,6 +221,43 @@ describe("pipeline", () => {
     assert.deepEqual(source.extended, []);
   });
 
+  it("a listener that throws hurts nothing: no write fails for it, nothing goes unhandled, the failure is reported", async () => {
+    const failures: string[] = [];
+    const events = createPipelineEvents((event) => failures.push(event));
+    for (const name of ["committed", "deleted", "received", "polled"] as const)
+      events.on(name, () => {
+        throw new Error(`${name} listener broke`);
+      });
+    const sink = new MemorySink();
+    const source = new MemorySource(bodies(200));
+    source.refuseDeletes = 10; // every delete fails until it is given up on: deleteFailed is emitted too
+    events.on("deleteFailed", () => {
+      throw new Error("deleteFailed listener broke");
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const instance = new Pipeline(
+        {
+          source,
+          acknowledger: source,
+          writer: new TransformingWriter(sink, createTransformer(masker, "major"), createRejecter(masker)),
+          events,
+        },
+        { ...OPTIONS, maxRetryTimeMs: 2000 },
+      );
+      await instance.run();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    assert.equal(sink.committed.size, 200);
+    assert.deepEqual(unhandled, []);
+    for (const name of ["committed", "received", "polled", "deleteFailed"])
+      assert.ok(failures.includes(name), name);
+  });
+
   it("retries the entries SQS reports as Failed to delete", async () => {
     const source = new MemorySource(bodies(30));
     source.refuseDeletes = 2;
