@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import pg from "pg";
 import { createMasker } from "../../src/transform/mask.ts";
@@ -243,6 +244,91 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
         1,
         /refused: permission denied for table securelog_audit/,
       );
+      passed = true;
+    } finally {
+      await db.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await db.drop(!passed);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+  });
+});
+
+/**
+ * Exactly the grants the README's "Real AWS" section documents, command by command, and nothing more: a role given
+ * them runs each command the paragraph names. Keep this in step with the README (readme.test.ts checks the text).
+ */
+const DOCUMENTED_GRANTS = {
+  run: [
+    "GRANT SELECT, INSERT ON user_logins, user_logins_rejects, securelog_processed TO {role}",
+    "GRANT SELECT, INSERT ON securelog_erasures, securelog_config TO {role}",
+  ],
+  reveal: [
+    "GRANT INSERT ON securelog_audit TO {role}",
+    "GRANT USAGE ON SEQUENCE securelog_audit_id_seq TO {role}",
+  ],
+  forget: ["GRANT DELETE ON user_logins, user_logins_rejects TO {role}"],
+} as const;
+
+describe("least privilege: exactly the documented grants", () => {
+  it("the README names every privilege and object those grants hold", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8").replace(/\s+/g, " ");
+    for (const grant of Object.values(DOCUMENTED_GRANTS).flat()) {
+      const [, privileges = "", objects = ""] = /^GRANT (.+) ON (?:SEQUENCE )?(.+) TO/.exec(grant) ?? [];
+      for (const privilege of privileges.split(", "))
+        assert.ok(readme.includes(`\`${privilege}\``), privilege);
+      for (const object of objects.split(", ")) assert.ok(readme.includes(`\`${object}\``), object);
+    }
+  });
+
+  it("a role with the grants the README lists runs run, stats, reveal and forget", async () => {
+    const db = await createTestDatabase();
+    let passed = false;
+    const role = `securelog_documented_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    const limited = new URL(db.url);
+    limited.username = role;
+    try {
+      // The owner creates every table once: a run, and a forget (audit and register).
+      const owner = await runCli(
+        [...DRAIN, "--queue-url", await queueWith(2, 12), "--database-url", db.url, "--mask", "encrypt"],
+        KEY,
+      );
+      assert.equal(owner.code, 0, owner.stderr);
+      const setup = await runCli(["forget", "--ip", "10.9.9.9", "--database-url", db.url], KEY);
+      assert.equal(setup.code, 0, setup.stderr);
+      for (const grant of Object.values(DOCUMENTED_GRANTS).flat())
+        await db.query(grant.replaceAll("{role}", role));
+
+      const run = await runCli(
+        [
+          ...DRAIN,
+          "--queue-url",
+          await queueWith(5, 13),
+          "--database-url",
+          limited.href,
+          "--mask",
+          "encrypt",
+        ],
+        KEY,
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const stats = await runCli(["stats", "--json", "--database-url", limited.href]);
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.equal(JSON.parse(stats.stdout).rows, 7);
+      const [stored] = await db.query<{ masked_ip: string }>("SELECT masked_ip FROM user_logins LIMIT 1");
+      const reveal = await runCli(
+        ["reveal", "--reason", "ticket 7", stored?.masked_ip ?? "", "--database-url", limited.href],
+        KEY,
+      );
+      assert.equal(reveal.code, 0, reveal.stderr);
+      const forget = await runCli(
+        ["forget", "--ip", "10.1.2.3", "--reason", "ticket 8", "--database-url", limited.href],
+        KEY,
+      );
+      assert.equal(forget.code, 0, forget.stderr);
       passed = true;
     } finally {
       await db.query(`DROP OWNED BY ${role}`).catch(() => undefined);
