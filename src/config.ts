@@ -161,9 +161,11 @@ export function loadSqsConfig(flags: Flags, env: Env): SqsConfig {
   const queueUrlText = raw("queue-url", flags, env) ?? DEFAULT_QUEUE_URL;
   const queueUrl = httpUrl("queue-url", flags, queueUrlText);
   const segments = queueUrl.pathname.split("/").filter((s) => s !== "");
-  if (segments.length !== 2) {
+  // LocalStack also names queues path-style: http://localhost:4566/queue/<region>/<account-id>/<queue-name>.
+  const pathStyle = segments.length === 4 && segments[0] === "queue" && !isAwsHost(queueUrl);
+  if (segments.length !== 2 && !pathStyle) {
     throw new ConfigError(
-      `${describeSource("queue-url", flags)} must look like https://sqs.<region>.amazonaws.com/<account-id>/<queue-name> (got "${queueUrlText}")`,
+      `${describeSource("queue-url", flags)} must look like https://sqs.<region>.amazonaws.com/<account-id>/<queue-name> (or, for LocalStack, http://localhost:4566/queue/<region>/<account-id>/<queue-name>) (got "${queueUrlText}")`,
       "bad_url",
     );
   }
@@ -175,7 +177,8 @@ export function loadSqsConfig(flags: Flags, env: Env): SqsConfig {
         ? undefined
         : localOrigin(queueUrl);
   const regionFromHost = /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl.hostname)?.[1];
-  const region = raw("region", flags, env) ?? regionFromHost ?? "us-east-1";
+  const regionFromPath = pathStyle ? segments[1] : undefined;
+  const region = raw("region", flags, env) ?? regionFromHost ?? regionFromPath ?? "us-east-1";
   if (!/^[a-z0-9-]+$/.test(region)) {
     throw new ConfigError(`${describeSource("region", flags)} is not a valid AWS region (got "${region}")`);
   }

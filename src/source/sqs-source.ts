@@ -1,6 +1,7 @@
 import { hash } from "node:crypto";
 import type { Message } from "@aws-sdk/client-sqs";
 import type { SqsConfig } from "../config.ts";
+import { SecureLogError } from "../errors.ts";
 import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "./message.ts";
 import { ORIGINAL_ID_ATTRIBUTE } from "./replay-id.ts";
 import { SqsAcknowledger } from "./sqs-acknowledger.ts";
@@ -101,6 +102,20 @@ export class SqsSource implements MessageSource, Acknowledger {
     return result.Attributes ?? {};
   }
 
+  /**
+   * The queues the endpoint has (ListQueues, at most 20), for the error about a queue that does not exist: a wrong
+   * host form (`127.0.0.1` where the emulator names queues `sqs.us-east-1.localhost`) or a typo shows at once.
+   */
+  async #otherQueues(): Promise<string | undefined> {
+    try {
+      const listed = await this.#wire.call<{ QueueUrls?: string[] }>("ListQueues", { MaxResults: 20 });
+      const urls = listed.QueueUrls ?? [];
+      return urls.length === 0 ? "the endpoint has no queues" : `the endpoint has: ${urls.join(", ")}`;
+    } catch {
+      return undefined; // not allowed to list (sqs:ListQueues), or unreachable: the error stays as it was
+    }
+  }
+
   /** Checks that the endpoint answers and the queue exists, before anything is consumed. */
   async inspect(): Promise<QueueState> {
     const attributes = await this.#attributes([
@@ -108,7 +123,17 @@ export class SqsSource implements MessageSource, Acknowledger {
       "VisibilityTimeout",
       "MessageRetentionPeriod",
       "RedrivePolicy",
-    ]);
+    ]).catch(async (error: unknown) => {
+      if (error instanceof SecureLogError && error.code === "queue_not_found") {
+        const others = await this.#otherQueues();
+        if (others !== undefined)
+          throw new SecureLogError(error.code, `${error.message} (${others})`, {
+            exitCode: error.exitCode,
+            cause: error,
+          });
+      }
+      throw error;
+    });
     return {
       visibleMessages: Number(attributes.ApproximateNumberOfMessages ?? 0),
       visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30),

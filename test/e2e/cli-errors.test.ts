@@ -75,6 +75,10 @@ describe("CLI errors: one clear line and the documented exit code", () => {
     const queueUrl = `${services.sqs.endpoint}/000000000000/no-such-queue`;
     const result = await runCli(["run", "--queue-url", queueUrl, "--database-url", services.db.url], key);
     oneLineError(result, 1, /the queue .*no-such-queue does not exist/);
+    // Which queues the endpoint does have, so a typo or a wrong host form shows at once.
+    await services.sqs.createQueue("the-real-queue");
+    const named = await runCli(["run", "--queue-url", queueUrl, "--database-url", services.db.url], key);
+    oneLineError(named, 1, /does not exist .*\(the endpoint has: .*\/000000000000\/the-real-queue/);
   });
 
   it("--verbose adds the stack trace", async () => {

@@ -135,4 +135,23 @@ describe("securelog run --until-empty: 1,000 messages from an SQS server into Po
     assert.equal(Number(afterRun?.n) - Number(before?.n), 30);
     assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
   });
+
+  it("drains a queue named by LocalStack's path-style URL (http://host:port/queue/<region>/<account>/<name>)", async () => {
+    const { db, sqs } = services;
+    const queueUrl = await sqs.createQueue("path-style");
+    await sqs.send(
+      queueUrl,
+      generateEvents(20, { seed: 8, badRatio: 0 }).map((e) => e.body),
+    );
+    const pathStyle = `${sqs.endpoint}/queue/us-east-1/000000000000/path-style`;
+    const result = await runCli(
+      ["run", "--until-empty", "--queue-url", pathStyle, "--database-url", db.url],
+      {
+        SECURELOG_KEY: key,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /loaded\s+20\b/);
+    assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
+  });
 });

@@ -60,6 +60,19 @@ describe("run configuration", () => {
     assert.equal(sqs.credentials, undefined);
   });
 
+  it("accepts LocalStack's path-style queue URL, reading the region from its path", () => {
+    const sqs = loadSqsConfig(
+      { "queue-url": "http://localhost:4566/queue/eu-central-1/000000000000/login-queue" },
+      {},
+    );
+    assert.equal(sqs.endpoint, "http://localhost:4566");
+    assert.equal(sqs.region, "eu-central-1");
+    assert.throws(
+      () => loadSqsConfig({ "queue-url": "http://localhost:4566/other/eu-central-1/000000000000/q" }, {}),
+      /queue\/<region>\/<account-id>\/<queue-name>/,
+    );
+  });
+
   it("prefers AWS_ENDPOINT_URL_SQS and leaves configured credentials to the SDK", () => {
     const sqs = loadSqsConfig(
       {},
