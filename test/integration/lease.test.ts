@@ -93,8 +93,10 @@ describe("short leases", () => {
       const viaProxy = `http://127.0.0.1:${proxy.port}${new URL(queueUrl).pathname}`;
       const started = Date.now();
       const run = startCli([...DRAIN, "--queue-url", viaProxy, "--database-url", db.url], KEY);
+      let firstQuarter = 0;
       for (const at of [10_000, 25_000]) {
         await until(async () => (await ledger(db)) >= at, `${at} committed`, 60_000);
+        if (at === 10_000) firstQuarter = (Date.now() - started) / 1000;
         await proxy.cut();
         await new Promise((resolve) => setTimeout(resolve, 5000));
         await proxy.restore();
@@ -107,8 +109,11 @@ describe("short leases", () => {
       assert.equal(stat(result.stdout, "delete failures"), 0, result.stdout);
       await assertExactlyOnce(db, 40_000, good);
       assert.deepEqual(await sqs.depth(queueUrl), { visible: 0, inFlight: 0 });
-      // Receives whose responses a cut lost hid their messages for the lease (10 s), not the queue's 30 s.
-      assert.ok(seconds < 25, `drained in ${seconds} s`);
+      // Receives whose responses a cut lost hid their messages for the lease (10 s), not the queue's 30 s. On an idle
+      // machine that is the issue's 25 s in all (docs/reliability.md); beside the rest of the suite the drain itself
+      // is slower, so the bound is what the cuts may cost on top of it: their 10 s and one lease, never 30 s.
+      const uncut = firstQuarter * 4;
+      assert.ok(seconds < uncut + 10 + 10 + 3, `drained in ${seconds} s; 10,000 took ${firstQuarter} s`);
       passed = true;
     } finally {
       await sqs.stop();
