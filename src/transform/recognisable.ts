@@ -44,5 +44,8 @@ export function ipForm(raw: string): string {
  * invisible characters and surrounding white space. May be empty (a device id of nothing but those is invalid).
  */
 export function canonicalDeviceId(raw: string): string {
-  return raw.replace(INVISIBLE, "").trim();
+  // Every format character is outside ASCII: the common id skips the Unicode-property scan.
+  return (PRINTABLE_ASCII.test(raw) ? raw : raw.replace(INVISIBLE, "")).trim();
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
