@@ -34,6 +34,19 @@ export interface PgSinkOptions {
 }
 
 /**
+ * A client that always has an 'error' listener. An 'error' event nobody listens to ends the process, and a pooled
+ * client goes without one at moments (being handed out, being ended after a failure): CI saw a run die of it while
+ * pg_terminate_backend killed its connections. The failure still reaches the query in progress or the next one,
+ * which is where it is classified and handled (withConnection destroys the client).
+ */
+class ListenedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on("error", () => undefined);
+  }
+}
+
+/**
  * After a server-reported error the client may still be inside a (now aborted) transaction, whatever `work` meant
  * to do about it: a client returned to the pool like that fails every later statement with 25P02. A ROLLBACK
  * outside a transaction is only a warning, so one is sent; if even that fails, the client's state is unknown and
@@ -70,6 +83,7 @@ export class PgSink implements RowSink {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       idleTimeoutMillis: 30_000,
       application_name: "securelog",
+      Client: ListenedClient as unknown as new () => pg.ClientBase,
     });
     this.#pool.on("error", (error) => options.onIdleError?.(error));
   }

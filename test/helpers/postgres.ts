@@ -111,3 +111,48 @@ export function pgRestore(databaseUrl: string, dump: string): void {
   );
   if (psql.status !== 0) throw new Error(`psql failed: ${psql.stderr}`);
 }
+
+export interface TestRole {
+  readonly name: string;
+  /** The database's URL, logging in as this role. */
+  readonly url: string;
+  /** Drops what the role owns in the database, then the role. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A login role with per-role settings (`statement_timeout`…). Roles belong to the whole server, so the name is
+ * unique; `databaseUrl` is the database it is meant for.
+ */
+export async function createTestRole(
+  databaseUrl: string,
+  prefix: string,
+  settings: Record<string, string> = {},
+): Promise<TestRole> {
+  const name = `${prefix}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE ROLE ${name} LOGIN`);
+    for (const [setting, value] of Object.entries(settings))
+      await admin.query(`ALTER ROLE ${name} SET ${setting} = '${value}'`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(databaseUrl);
+  url.username = name;
+  return {
+    name,
+    url: url.href,
+    async drop() {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP OWNED BY ${name}`).catch(() => undefined);
+        await client.query(`DROP ROLE IF EXISTS ${name}`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

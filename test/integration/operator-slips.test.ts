@@ -6,14 +6,13 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import pg from "pg";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { generateEvents } from "../fixtures/sample-events.ts";
 import { oneLineError, runCli } from "../helpers/cli.ts";
 import {
-  ADMIN_DATABASE_URL,
   createTestDatabase,
+  createTestRole,
   itWithDatabase,
   type TestDatabase,
 } from "../helpers/postgres.ts";
@@ -187,12 +186,9 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
   it("run and stats work for a user without CREATE; creating and erasing say what is missing", async () => {
     const db = await createTestDatabase();
     let passed = false;
-    const role = `securelog_limited_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE ROLE ${role} LOGIN`);
-    const limited = new URL(db.url);
-    limited.username = role;
+    const testRole = await createTestRole(db.url, "securelog_limited");
+    const role = testRole.name;
+    const limited = new URL(testRole.url);
     try {
       // Nothing exists yet: this user may not create the tables, and says so.
       oneLineError(
@@ -246,10 +242,8 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
       );
       passed = true;
     } finally {
-      await db.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await testRole.drop();
       await db.drop(!passed);
-      await admin.query(`DROP ROLE IF EXISTS ${role}`);
-      await admin.end();
     }
   });
 });
@@ -284,12 +278,9 @@ describe("least privilege: exactly the documented grants", () => {
   it("a role with the grants the README lists runs run, stats, reveal and forget", async () => {
     const db = await createTestDatabase();
     let passed = false;
-    const role = `securelog_documented_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE ROLE ${role} LOGIN`);
-    const limited = new URL(db.url);
-    limited.username = role;
+    const testRole = await createTestRole(db.url, "securelog_documented");
+    const role = testRole.name;
+    const limited = new URL(testRole.url);
     try {
       // The owner creates every table once: a run, and a forget (audit and register).
       const owner = await runCli(
@@ -331,10 +322,8 @@ describe("least privilege: exactly the documented grants", () => {
       assert.equal(forget.code, 0, forget.stderr);
       passed = true;
     } finally {
-      await db.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await testRole.drop();
       await db.drop(!passed);
-      await admin.query(`DROP ROLE IF EXISTS ${role}`);
-      await admin.end();
     }
   });
 });
