@@ -6,13 +6,18 @@ import { UsageError } from "./cli-error.ts";
 import { COMMANDS, type Command } from "./commands.ts";
 import { commandHelp, MAIN_HELP } from "./help.ts";
 import { type CliIo, print } from "./io.ts";
+import { closest } from "./suggest.ts";
 
 function parse(name: string, command: Command, args: readonly string[]) {
   try {
     const { values, positionals } = parseArgs({
       args: [...args],
-      // Every command takes -h/--help and --version.
-      options: { ...command.options, help: { type: "boolean", short: "h" }, version: { type: "boolean" } },
+      // Every command takes -h/--help and -v/--version.
+      options: {
+        ...command.options,
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
       strict: true,
       allowPositionals: command.positionals === true,
     });
@@ -24,8 +29,16 @@ function parse(name: string, command: Command, args: readonly string[]) {
       .message.replace(/\. To specify a positional argument.*$/s, "")
       .replace(/\s*\n\s*/g, " ")
       .replace(/\.+$/, "");
-    throw new UsageError(`${message}. See \`securelog ${name} --help\`.`);
+    throw new UsageError(`${message}${suggestion(message, command)}. See \`securelog ${name} --help\`.`);
   }
+}
+
+/** "; did you mean --until-empty?" for an unknown option close to one of the command's. */
+function suggestion(message: string, command: Command): string {
+  const unknown = /^Unknown option '--([^'=]+)/.exec(message)?.[1];
+  if (unknown === undefined) return "";
+  const meant = closest(unknown, [...Object.keys(command.options), "help", "version"]);
+  return meant === undefined ? "" : `; did you mean --${meant}?`;
 }
 
 function versionLine(): string {
@@ -34,7 +47,7 @@ function versionLine(): string {
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === "--version" || name === "version") {
+  if (name === "--version" || name === "-v" || name === "version") {
     print(io.stdout, versionLine());
     return 0;
   }
@@ -45,7 +58,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    throw new UsageError(`unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}, help.`);
+    const meant = closest(name, [...Object.keys(COMMANDS), "help", "version"]);
+    throw new UsageError(
+      `unknown command "${name}"${meant === undefined ? "" : `; did you mean "${meant}"?`} Commands: ${Object.keys(COMMANDS).join(", ")}, help.`,
+    );
   }
   const { flags, positionals } = parse(name, command, rest);
   if (flags.help === true) {

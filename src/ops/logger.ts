@@ -1,6 +1,7 @@
 import pino, { type Logger } from "pino";
 import type { LogLevel } from "../config.ts";
 import type { PipelineEvents } from "../pipeline/events.ts";
+import { OutageLog } from "./outage-log.ts";
 
 export type { Logger };
 
@@ -16,6 +17,9 @@ const LEVEL_NAMES: Record<number, string> = {
   50: "ERROR",
   60: "FATAL",
 };
+
+/** Erase to the end of the line (ANSI EL). */
+const CLEAR_LINE = "\u001b[K";
 
 /** One readable line per log record, for people at a terminal: `12:00:01 WARN message key=value`. */
 function humanReadable(destination: NodeJS.WritableStream): { write(line: string): void } {
@@ -33,8 +37,9 @@ function humanReadable(destination: NodeJS.WritableStream): { write(line: string
         const extra = Object.entries(fields)
           .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
           .join(" ");
+        // From the start of a cleared line: a live status line may be drawn there (progress.ts redraws it next).
         destination.write(
-          `${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg)}${extra === "" ? "" : ` ${extra}`}\n`,
+          `\r${CLEAR_LINE}${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg)}${extra === "" ? "" : ` ${extra}`}\n`,
         );
       } catch {
         destination.write(line);
@@ -77,18 +82,31 @@ export function logPipelineEvents(events: PipelineEvents, logger: Logger): void 
       "batch committed",
     );
   });
-  events.on("sinkRetry", ({ attempt, delayMs, error }) => {
-    logger.warn({ attempt, delayMs }, `database write failed, retrying: ${error}`);
+  // Failures that repeat while an outage lasts: the first logged, then a summary every 10 s, then the recovery.
+  const database = new OutageLog(logger, {
+    what: "database write",
+    first: (error) => `database write failed, retrying: ${error}`,
   });
-  events.on("sourceRetry", ({ attempt, delayMs, error }) => {
-    logger.warn({ attempt, delayMs }, `SQS receive failed, retrying: ${error}`);
+  events.on("sinkRetry", ({ attempt, delayMs, error }) => database.failed(error, { attempt, delayMs }));
+  events.on("committed", () => database.succeeded());
+  const receive = new OutageLog(logger, {
+    what: "SQS receive",
+    first: (error) => `SQS receive failed, retrying: ${error}`,
   });
-  events.on("deleteFailed", (count, reason) => {
-    logger.warn(
-      { count },
-      `could not delete committed messages (${reason}); they will be redelivered and skipped`,
-    );
+  events.on("sourceRetry", ({ attempt, delayMs, error }) => receive.failed(error, { attempt, delayMs }));
+  events.on("polled", () => receive.succeeded());
+  const deletes = new OutageLog(logger, {
+    what: "SQS delete",
+    first: (error) => `could not delete committed messages (${error}); they will be redelivered and skipped`,
   });
+  events.on("deleteFailed", (count, reason) => deletes.failed(reason, { count }));
+  events.on("deleted", () => deletes.succeeded());
+  const visibility = new OutageLog(logger, {
+    what: "SQS visibility change",
+    first: (error) => `could not extend visibility (${error}); those messages may be delivered again`,
+  });
+  events.on("extendFailed", (count, reason) => visibility.failed(reason, { count }));
+  events.on("extended", () => visibility.succeeded());
   events.on("concurrency", (target) => {
     logger.debug({ target }, "concurrent receives adjusted");
   });
@@ -97,9 +115,6 @@ export function logPipelineEvents(events: PipelineEvents, logger: Logger): void 
   });
   events.on("extended", (count) => {
     logger.debug({ count }, "visibility extended for messages still being processed");
-  });
-  events.on("extendFailed", (count, reason) => {
-    logger.warn({ count }, `could not extend visibility (${reason}); those messages may be delivered again`);
   });
   events.on("isolated", (reason, detail) => {
     logger.warn(

@@ -34,6 +34,22 @@ describe("CLI errors: one clear line and the documented exit code", () => {
     );
   });
 
+  it("a mistyped option or command gets a suggestion; -v is --version", async () => {
+    oneLineError(
+      await runCli(["run", "--untl-empty"], key),
+      2,
+      /Unknown option '--untl-empty'; did you mean --until-empty\?.*securelog run --help/,
+    );
+    oneLineError(await runCli(["rn"], key), 2, /unknown command "rn"; did you mean "run"\?/);
+    // Nothing close: no guess.
+    oneLineError(await runCli(["run", "--zzzzzz"], key), 2, /Unknown option '--zzzzzz'\. See/);
+    for (const args of [["-v"], ["run", "-v"]]) {
+      const version = await runCli(args);
+      assert.equal(version.code, 0, version.stderr);
+      assert.match(version.stdout, /^securelog \d+\.\d+\.\d+ \(Node /);
+    }
+  });
+
   it("unreachable database: exit 1, names host, port and database", async () => {
     const port = await closedPort();
     const result = await runCli(

@@ -61,6 +61,14 @@ describe("output on a terminal and off it", () => {
     const result = await running.done;
     assert.equal(result.code, 0, result.stdout); // a graceful stop after the first signal
     assert.match(result.stdout, /WARN finishing in-flight batches.* signal=SIGTERM/);
+    // The notice starts on a cleared line, never glued to the status line ("…0:12 ago14:39:00 WARN").
+    const notice = result.stdout.indexOf(" WARN finishing");
+    assert.equal(
+      result.stdout.slice(notice - 8 - CLEAR_LINE.length - 1, notice - 8),
+      `\r${CLEAR_LINE}`,
+      "the shutdown notice clears the status line first",
+    );
+    assert.doesNotMatch(result.stdout, /ago\d\d:\d\d:\d\d WARN/);
     assert.match(result.stdout, /received\s+3000/);
     assert.match(
       result.stdout,

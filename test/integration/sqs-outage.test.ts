@@ -105,6 +105,43 @@ describe("SQS outage", () => {
     }
   });
 
+  it("SQS unreachable for 12 s in follow mode: a few log lines (the first failure, a summary, the recovery), not one per retry", async () => {
+    const db = await createTestDatabase();
+    const sqs = await startTestSqs();
+    let passed = false;
+    try {
+      const queueUrl = await sqs.createQueue("quiet-outage");
+      const proxy = await startProxy("127.0.0.1", Number(new URL(sqs.endpoint).port));
+      const viaProxy = `http://127.0.0.1:${proxy.port}${new URL(queueUrl).pathname}`;
+      const run = startCli(
+        ["run", "--wait-time", "1", "--concurrency", "8", "--queue-url", viaProxy, "--database-url", db.url],
+        { SECURELOG_KEY: generateKeyText() },
+      );
+      await until(() => run.output().includes('"msg":"consuming"'), "the run to start");
+      await proxy.cut();
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      await proxy.restore();
+      await until(
+        () => run.output().includes("SQS receive recovered"),
+        () => `the recovery line\n${run.output()}`,
+      );
+      run.child.kill("SIGTERM");
+      const result = await run.done;
+      await proxy.close();
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stderr.split("\n").filter((line) => line.includes("SQS receive"));
+      process.stdout.write(`# 12 s SQS outage, 8 pollers, following: ${lines.length} log lines about it\n`);
+      // One per poller per retry was about 10 a second; now: the first, one summary after 10 s, the recovery.
+      assert.ok(lines.length >= 3 && lines.length <= 4, lines.join("\n"));
+      assert.match(lines[0] ?? "", /SQS receive failed, retrying/);
+      assert.match(lines.join("\n"), /still failing after 1\d s: \d+ more failures/);
+      passed = true;
+    } finally {
+      await sqs.stop();
+      await db.drop(!passed);
+    }
+  });
+
   it("a queue whose visibility timeout is 0 drains without a livelock, each message received, loaded and deleted once", async () => {
     const db = await createTestDatabase();
     const sqs = await startTestSqs();

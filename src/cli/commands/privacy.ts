@@ -1,15 +1,12 @@
 import { type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 
-/** Options shared by reveal, forget and rekey: where the data is and which keys open it. */
+/**
+ * Options shared by reveal, forget and rekey: where the data is and which keys open it. No --mask: each reads a
+ * value's scheme off the value itself.
+ */
 export const PRIVACY_OPTIONS = {
   "database-url": RUN_OPTIONS["database-url"],
   schema: RUN_OPTIONS.schema,
-  // Accepted for scripts written before: reveal, forget and rekey read each value's scheme off the value.
-  mask: {
-    ...RUN_OPTIONS.mask,
-    description: "Ignored: every scheme is recognised from the stored values.",
-    docs: "ignored (kept for old scripts): every scheme is recognised from the stored values",
-  },
   "key-file": RUN_OPTIONS["key-file"],
   reason: {
     type: "string",
