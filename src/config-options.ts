@@ -66,6 +66,22 @@ export const DEFAULT_LEASE_SECONDS = 10;
 export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
 export const DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/postgres";
 
+/** Every command reads settings from a dotenv file under the environment (src/env-file.ts). */
+export const ENV_FILE_OPTIONS = {
+  "env-file": {
+    type: "string",
+    valueName: "PATH",
+    defaultText: "`.env`, when present",
+    description: "Read settings (KEY=value lines) from this file; variables already set win.",
+    docs: "read settings (`KEY=value` lines, the variables above) from this dotenv file; a variable set in the environment wins, a flag wins over both. Without it, `.env` in the working directory is read when present",
+  },
+  "no-env-file": {
+    type: "boolean",
+    description: "Do not read .env from the working directory.",
+    docs: "do not read `.env` from the working directory",
+  },
+} as const satisfies Record<string, OptionSpec>;
+
 /** Options of `securelog run`; the help text and the README's reference table are generated from this. */
 export const RUN_OPTIONS = {
   "queue-url": {
@@ -258,5 +274,6 @@ export const RUN_OPTIONS = {
     description: "Show stack traces with errors.",
     docs: "stack traces with errors",
   },
+  ...ENV_FILE_OPTIONS,
   help: { type: "boolean", short: "h", description: "Show this help." },
 } as const satisfies Record<string, OptionSpec>;

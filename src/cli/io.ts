@@ -6,6 +6,8 @@ export interface CliIo {
   readonly stderr: NodeJS.WritableStream;
   readonly stdin: NodeJS.ReadableStream;
   readonly env: Env;
+  /** The dotenv file `env` includes (env-file.ts), for the start line; undefined when none was read. */
+  readonly envFile?: string;
   readonly cwd: string;
   /** Where SIGINT/SIGTERM arrive (the process, or a test's emitter). */
   readonly signals: Pick<NodeJS.EventEmitter, "on" | "off">;

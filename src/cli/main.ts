@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Flags } from "../config.ts";
+import { withEnvFile } from "../env-file.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { UsageError } from "./cli-error.ts";
@@ -72,7 +73,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     print(io.stdout, versionLine());
     return 0;
   }
-  return command.run(flags, positionals, io);
+  const { env, file } = withEnvFile(flags, io.env, io.cwd);
+  return command.run(flags, positionals, { ...io, env, ...(file === undefined ? {} : { envFile: file }) });
 }
 
 /**

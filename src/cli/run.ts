@@ -103,7 +103,12 @@ function openEnds(
 }
 
 /** Checks both ends before anything is consumed; resolves with the visibility timeout messages get. */
-async function checkEnds({ source, sink }: Ends, config: RunConfig, logger: Logger): Promise<number> {
+async function checkEnds(
+  { source, sink }: Ends,
+  config: RunConfig,
+  logger: Logger,
+  envFile: string | undefined,
+): Promise<number> {
   await sink.ensureSchema().catch(atStartUp);
   await sink.checkMasking({
     scheme: config.mask.mode,
@@ -128,6 +133,7 @@ async function checkEnds({ source, sink }: Ends, config: RunConfig, logger: Logg
           : `${config.mask.mode}, keys ${describeKeys(config.mask.keys)}`,
       appVersion: config.appVersion,
       untilEmpty: config.untilEmpty,
+      ...(envFile === undefined ? {} : { envFile }),
     },
     "consuming",
   );
@@ -226,7 +232,7 @@ export async function executeRun(
   try {
     const ends = openEnds(config, tuning, logger, resources);
     const shutdown = resources.use(shutdownOn(io, config, logger));
-    const visibilityTimeoutSeconds = await checkEnds(ends, config, logger);
+    const visibilityTimeoutSeconds = await checkEnds(ends, config, logger, io.envFile);
     const { source, acknowledger, writer } = ends;
     const pipeline = new Pipeline(
       { source, acknowledger, writer, events },

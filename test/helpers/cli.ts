@@ -24,6 +24,8 @@ export interface StartOptions {
   /** Another program than the securelog bin (npx, say); args are then its arguments. */
   readonly command?: string;
   readonly timeoutMs?: number;
+  /** The working directory; the repository root by default. */
+  readonly cwd?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export function startCli(
   // The bin itself, through its shebang, exactly as `npx securelog` and a shell start it.
   const [file, argv] = options.command === undefined ? [BIN, [...args]] : [options.command, [...args]];
   const child = spawn(file, argv, {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });

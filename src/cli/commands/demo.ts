@@ -1,4 +1,4 @@
-import { type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 import type { Command } from "../command.ts";
 
 export const demo: Command = {
@@ -26,6 +26,7 @@ It needs the development install (npm ci in a clone): the emulator and PGlite ar
       defaultText: "warn",
       description: "Log level of the run.",
     },
+    ...ENV_FILE_OPTIONS,
     help: RUN_OPTIONS.help,
     verbose: RUN_OPTIONS.verbose,
   } satisfies Record<string, OptionSpec>,

@@ -1,4 +1,4 @@
-import { type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 import type { Command } from "../command.ts";
 
 export const stats: Command = {
@@ -16,6 +16,7 @@ and rejections by reason. Masked values only, as stored.`,
       type: "boolean",
       description: "Print the same as JSON (numbers as numbers, absent values as null).",
     },
+    ...ENV_FILE_OPTIONS,
     help: RUN_OPTIONS.help,
     verbose: RUN_OPTIONS.verbose,
   } satisfies Record<string, OptionSpec>,
