@@ -119,18 +119,16 @@ function choice<const T extends string>(
   return parsed.data;
 }
 
-function httpUrl(name: RunOptionName, flags: Flags, value: string): URL {
+/** `label` names where the value came from (`--queue-url / SQS_QUEUE_URL`, `--from-dlq`). */
+function httpUrl(label: string, value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${describeSource(name, flags)} is not a valid URL (got "${value}")`, "bad_url");
+    throw new ConfigError(`${label} is not a valid URL (got "${value}")`, "bad_url");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(
-      `${describeSource(name, flags)} must be an http:// or https:// URL (got "${value}")`,
-      "bad_url",
-    );
+    throw new ConfigError(`${label} must be an http:// or https:// URL (got "${value}")`, "bad_url");
   }
   return url;
 }
@@ -157,22 +155,31 @@ function isAwsHost(url: URL): boolean {
   return url.hostname.endsWith(".amazonaws.com") || url.hostname.endsWith(".amazonaws.com.cn");
 }
 
-export function loadSqsConfig(flags: Flags, env: Env): SqsConfig {
-  const queueUrlText = raw("queue-url", flags, env) ?? DEFAULT_QUEUE_URL;
-  const queueUrl = httpUrl("queue-url", flags, queueUrlText);
+/**
+ * SQS settings for the queue of --queue-url, or for another queue given as `queue` (replay's --from-dlq): its
+ * errors then name that option, not --queue-url.
+ */
+export function loadSqsConfig(
+  flags: Flags,
+  env: Env,
+  queue?: { readonly url: string; readonly option: string },
+): SqsConfig {
+  const queueUrlText = queue?.url ?? raw("queue-url", flags, env) ?? DEFAULT_QUEUE_URL;
+  const queueLabel = queue === undefined ? describeSource("queue-url", flags) : `--${queue.option}`;
+  const queueUrl = httpUrl(queueLabel, queueUrlText);
   const segments = queueUrl.pathname.split("/").filter((s) => s !== "");
   // LocalStack also names queues path-style: http://localhost:4566/queue/<region>/<account-id>/<queue-name>.
   const pathStyle = segments.length === 4 && segments[0] === "queue" && !isAwsHost(queueUrl);
   if (segments.length !== 2 && !pathStyle) {
     throw new ConfigError(
-      `${describeSource("queue-url", flags)} must look like https://sqs.<region>.amazonaws.com/<account-id>/<queue-name> (or, for LocalStack, http://localhost:4566/queue/<region>/<account-id>/<queue-name>) (got "${queueUrlText}")`,
+      `${queueLabel} must look like https://sqs.<region>.amazonaws.com/<account-id>/<queue-name> (or, for LocalStack, http://localhost:4566/queue/<region>/<account-id>/<queue-name>) (got "${queueUrlText}")`,
       "bad_url",
     );
   }
   const endpointText = raw("endpoint", flags, env);
   const endpoint =
     endpointText !== undefined
-      ? httpUrl("endpoint", flags, endpointText)
+      ? httpUrl(describeSource("endpoint", flags), endpointText)
       : isAwsHost(queueUrl)
         ? undefined
         : localOrigin(queueUrl);

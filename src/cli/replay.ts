@@ -23,7 +23,7 @@ async function checkQueue(client: SQSClient, queueUrl: string, endpoint: string 
 export async function replayCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   const dlq = flags["from-dlq"];
   if (typeof dlq !== "string") throw new ConfigError("replay needs --from-dlq URL (the dead-letter queue)");
-  const dlqConfig = loadSqsConfig({ ...flags, "queue-url": dlq }, env);
+  const dlqConfig = loadSqsConfig(flags, env, { url: dlq, option: "from-dlq" });
   const target = loadSqsConfig(flags, env);
   if (dlqConfig.queueUrl === target.queueUrl) {
     throw new ConfigError("--from-dlq and --queue-url are the same queue");

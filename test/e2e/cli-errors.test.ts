@@ -50,6 +50,19 @@ describe("CLI errors: one clear line and the documented exit code", () => {
     }
   });
 
+  it("replay with a malformed --from-dlq names --from-dlq, not --queue-url", async () => {
+    oneLineError(
+      await runCli(["replay", "--from-dlq", "localhost:4566/dlq"], key),
+      2,
+      /^securelog: error: --from-dlq (is not a valid URL|must be an http)/,
+    );
+    oneLineError(
+      await runCli(["replay", "--from-dlq", "http://localhost:4566/a/b/c/dlq"], key),
+      2,
+      /^securelog: error: --from-dlq must look like/,
+    );
+  });
+
   it("unreachable database: exit 1, names host, port and database", async () => {
     const port = await closedPort();
     const result = await runCli(
