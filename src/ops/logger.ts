@@ -7,16 +7,10 @@ export type { Logger };
 
 /**
  * JSON lines on stderr (stdout carries the summary and command output). Log calls pass counts, codes and
- * masked values only; the redact list is a second line of defence should a raw field ever be passed.
+ * masked values only; the redact list is a second line of defence should a raw field ever be passed. Levels are
+ * words (`"level":"warn"`) and times ISO-8601 UTC (`"time":"2026-12-04T16:23:03.123Z"`), as log pipelines
+ * (Loki, Elasticsearch, CloudWatch) read them without a mapping.
  */
-const LEVEL_NAMES: Record<number, string> = {
-  10: "TRACE",
-  20: "DEBUG",
-  30: "INFO",
-  40: "WARN",
-  50: "ERROR",
-  60: "FATAL",
-};
 
 /** Erase to the end of the line (ANSI EL). */
 const CLEAR_LINE = "\u001b[K";
@@ -33,13 +27,13 @@ function humanReadable(destination: NodeJS.WritableStream): { write(line: string
           service: _service,
           ...fields
         } = JSON.parse(line) as Record<string, unknown>;
-        const clock = new Date(Number(time)).toISOString().slice(11, 19);
+        const clock = String(time).slice(11, 19);
         const extra = Object.entries(fields)
           .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
           .join(" ");
         // From the start of a cleared line: a live status line may be drawn there (progress.ts redraws it next).
         destination.write(
-          `\r${CLEAR_LINE}${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg)}${extra === "" ? "" : ` ${extra}`}\n`,
+          `\r${CLEAR_LINE}${clock} ${String(level).toUpperCase()} ${String(msg)}${extra === "" ? "" : ` ${extra}`}\n`,
         );
       } catch {
         destination.write(line);
@@ -57,6 +51,8 @@ export function createLogger(
     {
       level,
       base: { service: "securelog" },
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: ["ip", "device_id", "*.ip", "*.device_id", "body", "*.body", "key"],
         censor: "[redacted]",

@@ -98,8 +98,10 @@ describe("output on a terminal and off it", () => {
     const lines = result.stderr.split("\n").filter((line) => line !== "");
     assert.ok(lines.length > 3);
     for (const line of lines) {
-      const record = JSON.parse(line) as { level: number; msg: string };
-      assert.equal(typeof record.level, "number");
+      const record = JSON.parse(line) as { level: string; msg: string; time: string };
+      // Levels as words and times as ISO-8601, as log pipelines expect.
+      assert.match(record.level, /^(trace|debug|info|warn|error|fatal)$/);
+      assert.match(record.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       assert.equal(typeof record.msg, "string");
     }
     const raw = events.flatMap((e) => [e.ip, e.deviceId]).filter((v): v is string => v !== undefined);
