@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type IScaledObject, ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
 import {
   type ITriggerAuthentication,
@@ -54,8 +57,8 @@ function must<T>(value: T | undefined | null, what: string): T {
   return value;
 }
 
-const FILES = readdirSync(new URL("../../deploy/kubernetes/", import.meta.url)).filter((f) =>
-  f.endsWith(".yaml"),
+const FILES = readdirSync(new URL("../../deploy/kubernetes/", import.meta.url)).filter(
+  (f) => f.endsWith(".yaml") && f !== "kustomization.yaml",
 );
 const manifests: Manifest[] = FILES.flatMap((file) =>
   parseAllDocuments(read(`deploy/kubernetes/${file}`))
@@ -197,6 +200,74 @@ describe("Kubernetes manifests", () => {
       one<IPrometheusRule>("PrometheusRule").spec.groups,
       (parse(read("deploy/prometheus/alerts.yml")) as { groups: unknown }).groups,
     );
+  });
+
+  it("the kustomization names every manifest beside it", () => {
+    const kustomization = parse(read("deploy/kubernetes/kustomization.yaml")) as { resources: string[] };
+    assert.deepEqual([...kustomization.resources].sort(), [...FILES].sort());
+  });
+
+  const kustomize = ["kubectl", "kustomize"].find(
+    (tool) => spawnSync(tool, tool === "kubectl" ? ["version", "--client"] : ["version"]).status === 0,
+  );
+  it("its settings (image, namespace, queue and so the region, runbook base) reach every manifest as built", {
+    skip: kustomize === undefined ? "neither kubectl nor kustomize is installed" : false,
+  }, () => {
+    // A copy with every setting changed, built by the real tool (kubectl's kustomize, or kustomize itself).
+    const dir = mkdtempSync(join(tmpdir(), "securelog-kustomize-"));
+    cpSync(fileURLToPath(new URL("../../deploy/kubernetes/", import.meta.url)), dir, { recursive: true });
+    const file = join(dir, "kustomization.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8")
+        .replace("namespace: securelog", "namespace: analytics")
+        .replace("newName: ghcr.io/example/securelog", "newName: registry.internal/etl/securelog")
+        .replace("newTag: 0.1.0", "newTag: 1.2.3")
+        .replace(
+          /SQS_QUEUE_URL=\S+/,
+          "SQS_QUEUE_URL=https://sqs.ap-south-1.amazonaws.com/210987654321/logins",
+        )
+        .replace(/RUNBOOK_BASE_URL=\S+/, "RUNBOOK_BASE_URL=https://wiki.internal/securelog"),
+    );
+    const built = spawnSync(
+      kustomize ?? "kubectl",
+      kustomize === "kubectl" ? ["kustomize", dir] : ["build", dir],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(built.status, 0, built.stderr);
+    const rendered = parseAllDocuments(built.stdout).map((d) => d.toJS() as Manifest & Record<string, never>);
+    assert.equal(
+      rendered.length,
+      manifests.length,
+      "every manifest, and nothing more (no settings ConfigMap)",
+    );
+    const text = built.stdout;
+    for (const manifest of rendered)
+      assert.equal((manifest.metadata as { namespace?: string }).namespace, "analytics", manifest.kind);
+    assert.equal(text.match(/image: registry\.internal\/etl\/securelog:1\.2\.3/g)?.length, 2);
+    assert.doesNotMatch(text, /ghcr\.io|eu-west-1|github\.com/);
+    assert.equal(
+      text.match(/value: https:\/\/sqs\.ap-south-1\.amazonaws\.com\/210987654321\/logins/g)?.length,
+      2,
+      "the Deployment's and the CronJob's queue",
+    );
+    assert.match(text, /awsRegion: ap-south-1/);
+    const rules = rendered.find((m) => m.kind === "PrometheusRule") as unknown as IPrometheusRule;
+    for (const rule of rules.spec.groups?.flatMap((g) => g.rules ?? []) ?? [])
+      assert.equal(
+        rule.annotations?.runbook_url,
+        "https://wiki.internal/securelog/docs/operations.md#alerts",
+      );
+  });
+
+  it("the alerts link their runbook with an absolute runbook_url", () => {
+    for (const rule of one<IPrometheusRule>("PrometheusRule").spec.groups?.flatMap((g) => g.rules ?? []) ??
+      []) {
+      assert.match(rule.annotations?.runbook_url ?? "", /^https:\/\/\S+\/docs\/operations\.md#alerts$/);
+      assert.equal(rule.annotations?.runbook, undefined);
+    }
   });
 
   it("the image's HEALTHCHECK needs no curl: Node asks /healthz, 0 when it answers, 1 when nothing listens", async () => {
