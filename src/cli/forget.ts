@@ -14,7 +14,7 @@ import type { KeyRing } from "../transform/mask-key.ts";
 import { recognisableIp } from "../transform/recognisable.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print } from "./io.ts";
-import { operatorName, reasonOr } from "./privacy-options.ts";
+import { operatorName } from "./privacy-options.ts";
 import { reapplyCommand } from "./reapply.ts";
 
 /** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
@@ -62,6 +62,12 @@ function unloadedError(report: ErasureReport, what: string): SecureLogError {
  */
 export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   if (flags.reapply === true) return reapplyCommand(flags, io, env);
+  // Like reveal: an erasure names the request it answers (a ticket, a request id), and the audit keeps it.
+  const reason = typeof flags.reason === "string" ? flags.reason.trim() : "";
+  if (reason === "" && flags["dry-run"] !== true)
+    throw new UsageError(
+      "forget needs --reason TEXT: the erasure request it answers (a ticket or request id), recorded in securelog_audit",
+    );
   const keys = optionalKeys(flags, env);
   const erasure = target(flags, keys, io);
   const database = loadDatabase(flags, env);
@@ -75,7 +81,7 @@ export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<
     if (flags["dry-run"] === true) return countErasure(client, t, erasure);
     return erase(client, t, erasure, {
       action: `forget_${erasure.field}`,
-      reason: reasonOr(flags, "erasure request"),
+      reason,
       operator: operatorName(),
     });
   });

@@ -81,7 +81,9 @@ describe("forget finds every stored form, without a mode flag", () => {
       const key = generateKeyText();
       await load(db, { SECURELOG_KEY: key }, mix(50), "--mask", "encrypt");
       assert.ok((await revealEverything(db, [key])).includes(V), "V is there before");
-      const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], { SECURELOG_KEY: key });
+      const forget = await runCli(["forget", "--reason", "ticket", "--ip", V, "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
       assert.equal(forget.code, 0, forget.stderr);
       assert.match(forget.stdout, /encrypt:[0-9a-f]{8}: 2 rows, 1 rejections/);
       const revealed = await revealEverything(db, [key]);
@@ -135,7 +137,7 @@ describe("forget finds every stored form, without a mode flag", () => {
       );
       assert.match(rekey.stderr, /not re-masked: 1 values masked with unkeyed sha256: no key to rotate/);
       assert.doesNotMatch(rekey.stderr, /reversible/);
-      const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], env);
+      const forget = await runCli(["forget", "--reason", "ticket", "--ip", V, "--database-url", db.url], env);
       assert.equal(forget.code, 0, forget.stderr);
       assert.match(
         forget.stdout,
@@ -158,7 +160,9 @@ describe("forget finds every stored form, without a mode flag", () => {
     async (db) => {
       const [k1, k2] = [generateKeyText(), generateKeyText()];
       await load(db, { SECURELOG_KEY: k1 }, mix(5));
-      const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], { SECURELOG_KEY: k2 });
+      const forget = await runCli(["forget", "--reason", "ticket", "--ip", V, "--database-url", db.url], {
+        SECURELOG_KEY: k2,
+      });
       assert.equal(forget.code, 1, forget.stderr);
       assert.match(
         forget.stderr,
@@ -180,7 +184,10 @@ describe("the erasure register survives restores and rotations", () => {
         const rotated = { SECURELOG_KEY: `${k2},${k1}` };
         await load(db, rotated, mix(20), "--mask", mode);
         const dump = pgDump(db.url);
-        const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], rotated);
+        const forget = await runCli(
+          ["forget", "--reason", "ticket", "--ip", V, "--database-url", db.url],
+          rotated,
+        );
         assert.equal(forget.code, 0, forget.stderr);
         assert.match(forget.stdout, new RegExp(`${mode}:${parseKey(k1, "k").id}: 2 rows, 1 rejections`));
         assert.match(forget.stdout, new RegExp(`${mode}:${parseKey(k2, "k").id}: 2 rows, 1 rejections`));
@@ -220,7 +227,7 @@ describe("erased values stay erased", () => {
       const key = generateKeyText();
       const env = { SECURELOG_KEY: key };
       await load(db, env, mix(10));
-      const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], env);
+      const forget = await runCli(["forget", "--reason", "ticket", "--ip", V, "--database-url", db.url], env);
       assert.equal(forget.code, 0, forget.stderr);
       // Messages carrying V wait in a dead-letter queue, and are replayed after the erasure.
       const dlq = await queueOf([
@@ -261,7 +268,7 @@ describe("erased values stay erased", () => {
         "the drain to be under way",
         60_000,
       );
-      const forget = await runCli(["forget", "--ip", V, "--database-url", db.url], env);
+      const forget = await runCli(["forget", "--reason", "ticket", "--ip", V, "--database-url", db.url], env);
       assert.equal(forget.code, 0, forget.stderr);
       const done = await run.done;
       assert.equal(done.code, 0, done.stderr);
@@ -273,6 +280,30 @@ describe("erased values stay erased", () => {
         "SELECT count(*) AS n FROM user_logins_rejects WHERE reason = 'erased_value:ip'",
       );
       assert.ok(kept > 0, "messages after the erasure were kept out as erased_value");
+    },
+  );
+});
+
+describe("erasure names its request", () => {
+  itWithDatabase(
+    "forget without --reason is refused (as reveal is), naming the option; --dry-run needs none",
+    async (db) => {
+      const key = generateKeyText();
+      await load(db, { SECURELOG_KEY: key }, mix(2));
+      const refused = await runCli(["forget", "--ip", V, "--database-url", db.url], { SECURELOG_KEY: key });
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /^securelog: error: forget needs --reason TEXT/);
+      assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), 5, "nothing erased");
+      const dry = await runCli(["forget", "--ip", V, "--dry-run", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.equal(dry.code, 0, dry.stderr);
+      const done = await runCli(["forget", "--ip", V, "--reason", "DSR-9", "--database-url", db.url], {
+        SECURELOG_KEY: key,
+      });
+      assert.equal(done.code, 0, done.stderr);
+      const [audit] = await db.query<{ reason: string }>("SELECT reason FROM securelog_audit");
+      assert.equal(audit?.reason, "DSR-9");
     },
   );
 });
@@ -291,14 +322,20 @@ describe("erasure has no side door", () => {
       ];
       await load(db, { SECURELOG_KEY: key }, bodies);
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins_rejects"), 6);
-      const forget = await runCli(["forget", "--ip", "1.2.3.4", "--database-url", db.url], {
-        SECURELOG_KEY: key,
-      });
+      const forget = await runCli(
+        ["forget", "--reason", "ticket", "--ip", "1.2.3.4", "--database-url", db.url],
+        {
+          SECURELOG_KEY: key,
+        },
+      );
       assert.equal(forget.code, 0, forget.stderr);
       assert.match(forget.stdout, /hmac:[0-9a-f]{8}: 0 rows, 5 rejections/);
-      const v6 = await runCli(["forget", "--ip", "2001:DB8::1", "--database-url", db.url], {
-        SECURELOG_KEY: key,
-      });
+      const v6 = await runCli(
+        ["forget", "--reason", "ticket", "--ip", "2001:DB8::1", "--database-url", db.url],
+        {
+          SECURELOG_KEY: key,
+        },
+      );
       assert.match(v6.stdout, /0 rows, 1 rejections/);
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins_rejects"), 0);
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), 1);
@@ -314,15 +351,21 @@ describe("erasure has no side door", () => {
         loginEvent({ ip: "198.51.100.1", device_id: "DEV\u200b-42" }),
         loginEvent({ ip: "198.51.100.2", device_id: "DEV-42" }),
       ]);
-      const ip = await runCli(["forget", "--ip", "not-an-ip", "--database-url", db.url], {
-        SECURELOG_KEY: key,
-      });
+      const ip = await runCli(
+        ["forget", "--reason", "ticket", "--ip", "not-an-ip", "--database-url", db.url],
+        {
+          SECURELOG_KEY: key,
+        },
+      );
       assert.equal(ip.code, 0, ip.stderr);
       assert.match(ip.stderr, /looking for it exactly as written/);
       assert.match(ip.stdout, /0 rows, 1 rejections/);
-      const device = await runCli(["forget", "--device-id", "DEV-42", "--database-url", db.url], {
-        SECURELOG_KEY: key,
-      });
+      const device = await runCli(
+        ["forget", "--reason", "ticket", "--device-id", "DEV-42", "--database-url", db.url],
+        {
+          SECURELOG_KEY: key,
+        },
+      );
       assert.equal(device.code, 0, device.stderr);
       assert.match(device.stdout, /hmac:[0-9a-f]{8}: 2 rows, 0 rejections/);
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), 0);
@@ -334,9 +377,12 @@ describe("erasure has no side door", () => {
     async (db) => {
       const key = generateKeyText();
       await load(db, { SECURELOG_KEY: key }, [loginEvent({ ip: "1.2.3.4", device_id: "100-96-0001" })]);
-      const forget = await runCli(["forget", "--ip", "1.2.3.4", "--database-url", db.url], {
-        SECURELOG_KEY: key,
-      });
+      const forget = await runCli(
+        ["forget", "--reason", "ticket", "--ip", "1.2.3.4", "--database-url", db.url],
+        {
+          SECURELOG_KEY: key,
+        },
+      );
       assert.equal(forget.code, 0, forget.stderr);
       const rejected = (extra: Record<string, unknown>) =>
         JSON.stringify({

@@ -219,12 +219,18 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
       const stats = await runCli(["stats", "--json", "--database-url", limited.href]);
       assert.equal(stats.code, 0, stats.stderr);
       assert.equal(JSON.parse(stats.stdout).rows, 7);
-      const forget = await runCli(["forget", "--ip", "10.1.2.3", "--database-url", limited.href], KEY);
+      const forget = await runCli(
+        ["forget", "--reason", "ticket", "--ip", "10.1.2.3", "--database-url", limited.href],
+        KEY,
+      );
       oneLineError(forget, 2, /cannot create public\.securelog_audit.*may not create tables/);
       await db.query(
         "CREATE TABLE IF NOT EXISTS securelog_audit(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), action varchar(32) NOT NULL, masked_value text, rows_affected integer, reason text NOT NULL, operator text)",
       );
-      const forgetAgain = await runCli(["forget", "--ip", "10.1.2.3", "--database-url", limited.href], KEY);
+      const forgetAgain = await runCli(
+        ["forget", "--reason", "ticket", "--ip", "10.1.2.3", "--database-url", limited.href],
+        KEY,
+      );
       oneLineError(
         forgetAgain,
         1,
@@ -288,7 +294,10 @@ describe("least privilege: exactly the documented grants", () => {
         KEY,
       );
       assert.equal(owner.code, 0, owner.stderr);
-      const setup = await runCli(["forget", "--ip", "10.9.9.9", "--database-url", db.url], KEY);
+      const setup = await runCli(
+        ["forget", "--reason", "ticket", "--ip", "10.9.9.9", "--database-url", db.url],
+        KEY,
+      );
       assert.equal(setup.code, 0, setup.stderr);
       for (const grant of Object.values(DOCUMENTED_GRANTS).flat())
         await db.query(grant.replaceAll("{role}", role));

@@ -78,7 +78,10 @@ for (const mode of ["hmac", "encrypt"] as const) {
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), total - 2);
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins_rejects"), totalRejects - 1);
 
-      const device = await runCli(["forget", "--device-id", KNOWN_DEVICE, ...common], env);
+      const device = await runCli(
+        ["forget", "--reason", "ticket", "--device-id", KNOWN_DEVICE, ...common],
+        env,
+      );
       assert.match(device.stdout, new RegExp(`${kind}: 2 rows, 0 rejections`)); // one went with the ip
       assert.equal(await count(db, "SELECT count(*) AS n FROM user_logins"), total - 4);
 
@@ -92,7 +95,7 @@ for (const mode of ["hmac", "encrypt"] as const) {
         audit.map((a) => [a.action, a.rows_affected, a.reason]),
         [
           ["forget_ip", 3, "GDPR-42"],
-          ["forget_device_id", 2, "erasure request"],
+          ["forget_device_id", 2, "ticket"],
         ],
       );
       // The audit keeps a keyed one-way digest, never a mask (an enc: mask would open to the erased value).

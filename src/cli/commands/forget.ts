@@ -5,7 +5,8 @@ export const forget: Command = {
   name: "forget",
   summary:
     "Delete every row and rejection of one raw ip or device id (an erasure request); --dry-run counts.",
-  about: `Usage: securelog forget (--ip VALUE | --device-id VALUE) [--dry-run] [--reason TEXT]
+  about: `Usage: securelog forget (--ip VALUE | --device-id VALUE) --reason TEXT
+       securelog forget (--ip VALUE | --device-id VALUE) --dry-run
 
 Answers an erasure request: deletes every row of user_logins and every rejection whose masked value matches
 the raw value given, under any loaded key, in one transaction, and records the deletion in securelog_audit
