@@ -66,6 +66,15 @@ export const DEFAULT_LEASE_SECONDS = 10;
 export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
 export const DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/postgres";
 
+/** `--json`: the command's result as one JSON document on standard output (docs/json-output.md), same exit code. */
+export const JSON_OPTION = {
+  json: {
+    type: "boolean",
+    description: "Print the result as one JSON document on standard output (same exit code).",
+    docs: "print the result as one JSON document on standard output instead of text (the summary's counts, or the dry run's); the exit code is the same",
+  },
+} as const satisfies Record<string, OptionSpec>;
+
 /** Every command reads settings from a dotenv file under the environment (src/env-file.ts). */
 export const ENV_FILE_OPTIONS = {
   "env-file": {
@@ -274,6 +283,7 @@ export const RUN_OPTIONS = {
     description: "Show stack traces with errors.",
     docs: "stack traces with errors",
   },
+  ...JSON_OPTION,
   ...ENV_FILE_OPTIONS,
   help: { type: "boolean", short: "h", description: "Show this help." },
 } as const satisfies Record<string, OptionSpec>;

@@ -61,6 +61,8 @@ export interface RunConfig {
   readonly untilEmpty: boolean;
   /** Read, transform and report, write nothing, return the messages (cli/dry-run.ts). */
   readonly dryRun: boolean;
+  /** --json: the summary (or the dry run's report) as one JSON document on stdout. */
+  readonly json: boolean;
   readonly logLevel: LogLevel;
   /** Port of /metrics, /healthz and /readyz; undefined: no server. */
   readonly metricsPort: number | undefined;
@@ -352,6 +354,7 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     shutdownTimeoutMs: integer("shutdown-timeout", flags, env) * 1000,
     untilEmpty,
     dryRun: flags["dry-run"] === true,
+    json: flags.json === true,
     logLevel: choice("log-level", flags, env, LOG_LEVELS, "info"),
     metricsPort:
       raw("metrics-port", flags, env) === undefined ? undefined : integer("metrics-port", flags, env),

@@ -3,7 +3,7 @@ import type { SourceMessage } from "../source/message.ts";
 import { originalIdOption } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { transformsFor } from "../transform/transform.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 import { ROW_COLUMNS, table } from "./table.ts";
 
 /** Held while they are looked at: long enough for a thousand messages, short enough to come back on a crash. */
@@ -82,6 +82,19 @@ function report(config: RunConfig, messages: readonly SourceMessage[], io: CliIo
   const reasons = new Map<string, number>();
   for (const o of outcomes)
     if (o.kind === "reject") reasons.set(o.reject.reason, (reasons.get(o.reject.reason) ?? 0) + 1);
+  if (config.json) {
+    printJson(io.stdout, {
+      queueUrl: config.sqs.queueUrl,
+      read: messages.length,
+      wouldLoad: rows.length,
+      wouldReject: messages.length - rows.length,
+      rejectedByReason: Object.fromEntries([...reasons].sort(([a], [b]) => a.localeCompare(b))),
+      moreOnQueue: messages.length >= config.batchSize,
+      // Masked exactly as they would be stored: what a run would write, no raw value.
+      sampleRows: rows.slice(0, 5),
+    });
+    return;
+  }
   const line = (label: string, n: number, indent = 2) =>
     `${" ".repeat(indent)}${label.padEnd(34 - indent)}${String(n).padStart(6)}`;
   print(

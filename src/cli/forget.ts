@@ -7,13 +7,14 @@ import {
   type ErasureReport,
   type ErasureTarget,
   erase,
+  matchesJson,
 } from "../sink/erase.ts";
 import { erasureTarget } from "../transform/erasure.ts";
 import type { PiiDomain } from "../transform/mask.ts";
 import type { KeyRing } from "../transform/mask-key.ts";
 import { recognisableIp } from "../transform/recognisable.ts";
 import { UsageError } from "./cli-error.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 import { operatorName } from "./privacy-options.ts";
 import { reapplyCommand } from "./reapply.ts";
 
@@ -85,10 +86,19 @@ export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<
       operator: operatorName(),
     });
   });
+  if (flags.json === true)
+    printJson(io.stdout, {
+      field: erasure.field,
+      dryRun: flags["dry-run"] === true,
+      keys: keys?.all.map((k) => k.id) ?? [],
+      matches: matchesJson(report),
+      unloaded: report.unloaded,
+      complete: report.unloaded.length === 0,
+    });
   const verb = flags["dry-run"] === true ? "dry run: would delete" : "deleted";
   const what = `${verb} what matches ${label} (${keysText}): ${describeMatches(report.matches)}`;
   if (report.unloaded.length > 0) throw unloadedError(report, what);
-  print(io.stdout, `${what}.`);
+  if (flags.json !== true) print(io.stdout, `${what}.`);
   if (keys === undefined && flags["dry-run"] !== true) {
     print(
       io.stderr,

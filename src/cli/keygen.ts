@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { Flags } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { convertLegacyKey, generateKeyText, splitKeys } from "../transform/mask-key.ts";
-import { type CliIo, print, readAll } from "./io.ts";
+import { type CliIo, print, printJson, readAll } from "./io.ts";
 
 function writeKeyFile(out: string, text: string): void {
   try {
@@ -35,10 +35,15 @@ export async function keygen(flags: Flags, io: CliIo): Promise<void> {
     text = generateKeyText();
   }
   if (out === undefined) {
-    print(io.stdout, text);
+    if (flags.json === true) printJson(io.stdout, { keys: text.split("\n") });
+    else print(io.stdout, text);
     return;
   }
   writeKeyFile(out, `${text}\n`);
+  if (flags.json === true) {
+    printJson(io.stdout, { file: out, keys: text.split("\n").length });
+    return;
+  }
   print(
     io.stderr,
     `wrote ${flags.convert === true ? "the converted keys" : "a new key"} to ${out} (mode 0600); use it with --key-file ${out}`,

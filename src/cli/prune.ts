@@ -3,7 +3,7 @@ import { ConfigError, coerceError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import { pruneLedger } from "../sink/sql/prune.ts";
 import { SqsSource } from "../source/sqs-source.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 
 const DAY_SECONDS = 86_400;
 /** The queue's MessageRetentionPeriod in whole days (rounded up), or why it could not be read. */
@@ -61,6 +61,7 @@ export async function pruneCommand(
       if (n === 0) return total;
     }
   });
-  print(io.stdout, `pruned ${removed} ledger entries older than ${days} days.`);
+  if (flags.json === true) printJson(io.stdout, { pruned: removed, olderThanDays: days });
+  else print(io.stdout, `pruned ${removed} ledger entries older than ${days} days.`);
   return 0;
 }

@@ -1,9 +1,9 @@
 import { type Env, type Flags, loadDatabase, loadDatabaseUrl, loadKeyRing } from "../config.ts";
 import { SecureLogError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
-import { describeMatches } from "../sink/erase.ts";
+import { describeMatches, matchesJson } from "../sink/erase.ts";
 import { type RegisterEntry, readRegister, reapplyErasures } from "../sink/reapply.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 import { operatorName, reasonOr } from "./privacy-options.ts";
 
 /**
@@ -44,12 +44,20 @@ export async function reapplyCommand(flags: Flags, io: CliIo, env: Env): Promise
     gaps.push(
       `${report.unkeyed} unkeyed sha256 values, which no register can match (the register never stores an unkeyed form)`,
     );
+  if (flags.json === true)
+    printJson(io.stdout, {
+      copied: from === database ? 0 : report.copied,
+      matches: matchesJson(report),
+      unopenable: report.unopenable,
+      unkeyed: report.unkeyed,
+      complete: gaps.length === 0,
+    });
   if (gaps.length > 0) {
     throw new SecureLogError(
       "erasure_incomplete",
       `${summary}; but could not check ${gaps.join(" and ")}. The re-application is NOT complete.`,
     );
   }
-  print(io.stdout, `${summary}.`);
+  if (flags.json !== true) print(io.stdout, `${summary}.`);
   return 0;
 }

@@ -5,7 +5,7 @@ import { rekeyStored } from "../sink/rekey.ts";
 import type { Tables } from "../sink/sql/tables.ts";
 import { maskKindCounts } from "../sink/table-contents.ts";
 import type { KeyRing } from "../transform/mask-key.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 import { operatorName, reasonOr } from "./privacy-options.ts";
 
 /** Stored values not under the current key, by scheme and key, and why each kind stays as it is. */
@@ -46,12 +46,16 @@ export async function rekeyCommand(flags: Flags, io: CliIo, env: Env, batchSize:
       reason,
       operator: operatorName(),
     });
-    print(
-      io.stdout,
-      `re-masked ${values} distinct reversible values in ${rows} rows under key ${keys.current.id}.`,
-    );
-    if (retired.length > 0) print(io.stdout, `no value is masked under ${retired.join(", ")} any more.`);
     const notes = await leftBehind(client, t, keys);
+    if (flags.json === true) {
+      printJson(io.stdout, { key: keys.current.id, values, rows, retiredKeys: retired, notRemasked: notes });
+    } else {
+      print(
+        io.stdout,
+        `re-masked ${values} distinct reversible values in ${rows} rows under key ${keys.current.id}.`,
+      );
+      if (retired.length > 0) print(io.stdout, `no value is masked under ${retired.join(", ")} any more.`);
+    }
     for (const note of notes) print(io.stderr, `not re-masked: ${note}.`);
     return notes.length > 0 ? 1 : 0;
   });

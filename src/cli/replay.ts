@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.ts";
 import { replayDeadLetters } from "../source/dlq-replay.ts";
 import { createSqsClient } from "../source/sqs-client.ts";
 import { sourceError } from "../source/sqs-errors.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 
 /** Both queues must exist before anything moves; each error names the queue it is about. */
 async function checkQueue(client: SQSClient, queueUrl: string, endpoint: string | undefined) {
@@ -45,7 +45,14 @@ export async function replayCommand(flags: Flags, io: CliIo, env: Env): Promise<
       keys: mask.mode === "sha256" ? undefined : mask.keys.all,
       onError: (error, queueUrl) => sourceError(error, queueUrl, target.endpoint),
     });
-    print(io.stdout, `moved ${result.moved} messages from ${dlqConfig.queueUrl} to ${target.queueUrl}.`);
+    if (flags.json === true)
+      printJson(io.stdout, {
+        from: dlqConfig.queueUrl,
+        to: target.queueUrl,
+        moved: result.moved,
+        failed: result.failed,
+      });
+    else print(io.stdout, `moved ${result.moved} messages from ${dlqConfig.queueUrl} to ${target.queueUrl}.`);
     if (result.failed > 0) {
       print(io.stderr, `${result.failed} messages could not be sent and stay in the dead-letter queue.`);
       return 1;

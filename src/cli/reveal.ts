@@ -5,7 +5,7 @@ import { insertRevealAudit } from "../sink/sql/privacy.ts";
 import { erasureDigest } from "../transform/erasure.ts";
 import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/reveal.ts";
 import { UsageError } from "./cli-error.ts";
-import { type CliIo, print, readAll } from "./io.ts";
+import { type CliIo, print, printJson, readAll } from "./io.ts";
 import { printable } from "./printable.ts";
 import { operatorName } from "./privacy-options.ts";
 
@@ -32,6 +32,10 @@ export async function revealCommand(
   const keys = loadKeyRing(flags, env);
   const database = loadDatabase(flags, env);
   const fromStdin = values.length === 1 && values[0] === "-";
+  if (fromStdin && flags.json === true)
+    throw new UsageError(
+      "--json takes masked values as arguments; reveal - copies text, which has no JSON form",
+    );
   const text = fromStdin ? await readAll(io.stdin) : "";
   const tokens = fromStdin ? [...new Set(text.match(ENCRYPTED_IN_TEXT) ?? [])] : [...values];
 
@@ -57,6 +61,13 @@ export async function revealCommand(
     io.stdout.write(text.replace(ENCRYPTED_IN_TEXT, (token) => printable(revealed.get(token) ?? token)));
     for (const failure of failures) print(io.stderr, `securelog: left as is: ${failure}`);
     return failures.length > 0 ? 1 : 0;
+  }
+  if (flags.json === true) {
+    // Exact values (JSON escapes what a terminal would act on), in the order given.
+    printJson(io.stdout, {
+      values: tokens.map((masked) => ({ masked, value: revealed.get(masked) ?? null })),
+    });
+    return 0;
   }
   // A device id may hold any text, escape sequences and new lines included: escaped, one value per line.
   for (const token of tokens) print(io.stdout, printable(revealed.get(token) ?? ""));

@@ -14,7 +14,7 @@ import { SqsAcknowledger } from "../source/sqs-acknowledger.ts";
 import { SqsSource } from "../source/sqs-source.ts";
 import { describeKeys } from "../transform/mask-key.ts";
 import { transformsFor } from "../transform/transform.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 import { Shutdown } from "./shutdown.ts";
 
 export const SHA256_WARNING =
@@ -245,7 +245,8 @@ export async function executeRun(
     // Printed once the progress line is gone, whether the run ends well or not.
     resources.defer(() => {
       summary.finish();
-      print(io.stdout, summary.format());
+      if (config.json) printJson(io.stdout, summary.counts());
+      else print(io.stdout, summary.format());
     });
     resources.use(operations);
     await pipeline.run();

@@ -151,3 +151,10 @@ export function describeMatches(matches: MatchCounts): string {
     )
     .join("; ");
 }
+
+/** Matches per `<scheme>:<key id>` (or `body`: other fields of rejected bodies), for --json. */
+export function matchesJson(
+  report: Pick<ErasureReport, "matches">,
+): Record<string, { rows: number; rejects: number }> {
+  return Object.fromEntries([...report.matches.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}

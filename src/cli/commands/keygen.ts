@@ -1,4 +1,4 @@
-import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 import type { Command } from "../command.ts";
 
 export const keygen: Command = {
@@ -21,6 +21,7 @@ Prints a new masking key: slk1_, 32 random bytes in base64url and a checksum, ex
       description:
         "Read keys of the previous format (plain base64 of 32 bytes, or a KMS's: aws kms generate-random --number-of-bytes 32) from standard input, in key-file syntax, and print them in the current form, same order. The masks stay the same.",
     },
+    ...JSON_OPTION,
     ...ENV_FILE_OPTIONS,
     help: RUN_OPTIONS.help,
     verbose: RUN_OPTIONS.verbose,

@@ -1,4 +1,4 @@
-import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 
 /**
  * Options shared by reveal, forget and rekey: where the data is and which keys open it. No --mask: each reads a
@@ -13,6 +13,7 @@ export const PRIVACY_OPTIONS = {
     valueName: "TEXT",
     description: "Why (a ticket, a request id); stored in securelog_audit with the masked value.",
   },
+  ...JSON_OPTION,
   ...ENV_FILE_OPTIONS,
   help: RUN_OPTIONS.help,
   verbose: RUN_OPTIONS.verbose,

@@ -1,4 +1,4 @@
-import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 import { type Command, wholeOption } from "../command.ts";
 
 export const prune: Command = {
@@ -30,6 +30,7 @@ Run it daily (deploy/kubernetes/prune-cronjob.yaml does).`,
       description:
         "Prune below the queue's retention, or without reading it (then --older-than, else 14 days, applies).",
     },
+    ...JSON_OPTION,
     ...ENV_FILE_OPTIONS,
     help: RUN_OPTIONS.help,
     verbose: RUN_OPTIONS.verbose,

@@ -1,4 +1,4 @@
-import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 import type { Command } from "../command.ts";
 
 export const replay: Command = {
@@ -21,6 +21,7 @@ the ledger still recognises a message that was committed before it was dead-lett
     region: RUN_OPTIONS.region,
     mask: RUN_OPTIONS.mask,
     "key-file": RUN_OPTIONS["key-file"],
+    ...JSON_OPTION,
     ...ENV_FILE_OPTIONS,
     help: RUN_OPTIONS.help,
     verbose: RUN_OPTIONS.verbose,
