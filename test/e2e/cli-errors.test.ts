@@ -155,6 +155,24 @@ describe("CLI errors: one clear line and the documented exit code", () => {
     const result = await runCli(["--no-install", "securelog", "keygen", "--help"], {}, { command: "npx" });
     assert.equal(result.code, 0);
     assert.match(result.stdout, /Usage: securelog keygen/);
+    // Under the system's npm and Node (possibly 20), as a user's shell runs it: no engine warnings, although the
+    // packages want Node >= 22, because what runs them is the pinned Node 24 (.npmrc says why).
+    const systemFirst = await runCli(
+      ["--no-install", "securelog", "--version"],
+      { PATH: `/usr/bin:/usr/local/bin:${process.env.PATH ?? ""}` },
+      { command: "npx" },
+    );
+    assert.equal(systemFirst.code, 0, systemFirst.stderr);
+    assert.match(systemFirst.stdout, /\(Node 24\./);
+    assert.doesNotMatch(systemFirst.stderr, /EBADENGINE|npm warn/);
+    // The install itself: `npm ci` under a Node-20 npm printed 55 EBADENGINE warnings (checked as a dry run).
+    const install = await runCli(
+      ["ci", "--dry-run", "--no-audit", "--no-fund"],
+      { PATH: `/usr/bin:/usr/local/bin:${process.env.PATH ?? ""}` },
+      { command: "npm" },
+    );
+    assert.equal(install.code, 0, install.stderr);
+    assert.doesNotMatch(install.stderr, /EBADENGINE/);
   });
 
   it("--mask sha256 runs without a key but warns why it is weak", async () => {
