@@ -5,6 +5,7 @@ import { keygen } from "./commands/keygen.ts";
 import { prune } from "./commands/prune.ts";
 import { rekey } from "./commands/rekey.ts";
 import { replay } from "./commands/replay.ts";
+import { report } from "./commands/report.ts";
 import { reveal } from "./commands/reveal.ts";
 import { run } from "./commands/run.ts";
 import { stats } from "./commands/stats.ts";
@@ -20,6 +21,7 @@ export const COMMAND_LIST: readonly Command[] = [
   forget,
   rekey,
   stats,
+  report,
   prune,
   replay,
 ];

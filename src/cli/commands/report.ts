@@ -1,0 +1,44 @@
+import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { type Command, wholeOption } from "../command.ts";
+
+export const report: Command = {
+  name: "report",
+  summary: "What analysts ask of the masks: volume, shared devices, busy addresses, roaming users, versions.",
+  about: `Usage: securelog report [--since DATE] [--until DATE] [--top N] [--min-group K] [--json]
+
+Answers, from user_logins and user_logins_rejects, in one snapshot: logins and distinct users per day and
+rejections per day by reason; the masked devices used by the most distinct users; the masked addresses with
+the most distinct users on one day; the users with the most distinct devices and addresses; logins per
+app_version per day, device types and locales. Only masked values, exactly as stored (under --mask encrypt
+nothing is opened: \`securelog reveal\` stays the one audited way back). --min-group K leaves out every group
+with fewer than K distinct users, counted under "other", so a report can be shared beyond the security team.
+The columns are described in docs/analysis.md.`,
+  options: {
+    "database-url": RUN_OPTIONS["database-url"],
+    schema: RUN_OPTIONS.schema,
+    since: { type: "string", valueName: "DATE", description: "First day (YYYY-MM-DD, UTC) to include." },
+    until: { type: "string", valueName: "DATE", description: "Last day (YYYY-MM-DD, UTC) to include." },
+    top: {
+      type: "string",
+      valueName: "N",
+      integer: { min: 1, max: 1000, default: 10 },
+      description: "Rows in each list (devices, addresses, users, device types, locales).",
+    },
+    "min-group": {
+      type: "string",
+      valueName: "K",
+      integer: { min: 1, max: 1000, default: 1 },
+      description:
+        "Leave out groups with fewer than K distinct users (counted as other); 5 or more to share.",
+    },
+    ...JSON_OPTION,
+    ...ENV_FILE_OPTIONS,
+    help: RUN_OPTIONS.help,
+    verbose: RUN_OPTIONS.verbose,
+  } satisfies Record<string, OptionSpec>,
+  run: async (flags, _, io) =>
+    (await import("../report.ts")).reportCommand(flags, io, io.env, {
+      top: wholeOption(report.options, "top", flags) ?? 10,
+      minGroup: wholeOption(report.options, "min-group", flags) ?? 1,
+    }),
+};
