@@ -2,6 +2,7 @@ import { type Env, type Flags, loadDatabase } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { readReport } from "../report/read-report.ts";
 import type { Report } from "../report/report-schema.ts";
+import { VIEW_NAMES, viewStatements } from "../report/report-views.ts";
 import { withDatabase } from "../sink/database.ts";
 import { type CliIo, print, printJson } from "./io.ts";
 import { table } from "./table.ts";
@@ -70,6 +71,21 @@ export function formatReport(r: Report): string {
   return blocks.map((lines) => lines.join("\n")).join("\n\n");
 }
 
+/** `securelog report --install-views`: the views BI tools read (report-views.ts), in one transaction. */
+async function installViews(flags: Flags, io: CliIo, env: Env): Promise<number> {
+  const database = loadDatabase(flags, env);
+  const needs = { require: ["logins", "rejects"], create: [] } as const;
+  const names = await withDatabase(database, needs, async (client, t) => {
+    await client.query("BEGIN");
+    for (const statement of viewStatements(t)) await client.query(statement);
+    await client.query("COMMIT");
+    return Object.values(VIEW_NAMES).map((name) => `${t.schema}.${name}`);
+  });
+  if (flags.json === true) printJson(io.stdout, { views: names });
+  else print(io.stdout, `created or replaced ${names.length} views: ${names.join(", ")}`);
+  return 0;
+}
+
 /** `securelog report`: read-only, one snapshot, masked values only. */
 export async function reportCommand(
   flags: Flags,
@@ -77,6 +93,7 @@ export async function reportCommand(
   env: Env,
   sizes: { readonly top: number; readonly minGroup: number },
 ): Promise<number> {
+  if (flags["install-views"] === true) return installViews(flags, io, env);
   const since = day(flags, "since");
   const until = day(flags, "until");
   if (since !== undefined && until !== undefined && since > until)

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Tables } from "../sink/sql/tables.ts";
-import { reportQueries, type Section } from "./report-queries.ts";
+import { groupings, rejectionsQuery, type Section, section } from "./report-queries.ts";
 import { type HiddenCounts, type Report, ReportSchema } from "./report-schema.ts";
 
 export interface ReportOptions {
@@ -18,7 +18,7 @@ export interface ReportOptions {
  * a table being loaded adds up (its days, lists and counts are all of the same moment).
  */
 export async function readReport(client: pg.ClientBase, t: Tables, options: ReportOptions): Promise<Report> {
-  const q = reportQueries(t);
+  const g = groupings(t);
   const params = [options.since ?? null, options.until ?? null, options.top, options.minGroup];
   const rows = async <R extends pg.QueryResultRow>(sql: string) => (await client.query<R>(sql, params)).rows;
   const read = async (s: Section) => ({
@@ -27,14 +27,14 @@ export async function readReport(client: pg.ClientBase, t: Tables, options: Repo
   });
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
-    const days = await read(q.days);
-    const rejections = await rows(q.rejections);
-    const shared = await read(q.sharedDevices);
-    const busy = await read(q.busyIps);
-    const roaming = await read(q.roamingUsers);
-    const versions = await read(q.appVersions);
-    const deviceTypes = await read(q.deviceTypes);
-    const locales = await read(q.locales);
+    const days = await read(section(g.days));
+    const rejections = await rows(rejectionsQuery(t));
+    const shared = await read(section(g.shared_devices));
+    const busy = await read(section(g.busy_ips));
+    const roaming = await read(section(g.roaming_users));
+    const versions = await read(section(g.app_versions));
+    const deviceTypes = await read(section(g.device_types));
+    const locales = await read(section(g.locales));
     await client.query("COMMIT");
     const other: HiddenCounts = {
       days: days.hidden,

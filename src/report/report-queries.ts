@@ -1,12 +1,110 @@
 import type { Tables } from "../sink/sql/tables.ts";
 
 /**
- * The report's questions as SQL over user_logins and user_logins_rejects, never built from message data. Every
- * statement takes the same four parameters: $1 since and $2 until (dates; NULL leaves that end open), $3 top (rows
- * per list), $4 min_group (K). A section is a grouping; its `list` gives the groups with at least K distinct users
- * (and at least `floor`: a device is shared from two users on), its `hidden` how many groups K left out and their
- * logins, so that a report shared beyond the security team singles no one out and still adds up.
+ * The report's questions as SQL over user_logins and user_logins_rejects, never built from message data. A
+ * section is a grouping (each group with its distinct `users` and its `logins`); the report lists the groups with
+ * at least K distinct users and counts the rest, and the SQL views (report-views.ts) expose the same groupings
+ * whole, so that BI tools give the same answers.
  */
+export interface Grouping {
+  /** One row per group, with `users` and `logins` among its columns; `where` filters user_logins. */
+  readonly grouped: (where: string) => string;
+  /** The columns shown, in order. */
+  readonly columns: string;
+  readonly order: string;
+  /** Groups with fewer users are not part of the question at all (a device is shared from two users on). */
+  readonly floor: number;
+  /** Whether the report lists only `top` of them (days and versions are listed whole). */
+  readonly limited: boolean;
+}
+
+export type GroupingName =
+  | "days"
+  | "shared_devices"
+  | "busy_ips"
+  | "roaming_users"
+  | "app_versions"
+  | "device_types"
+  | "locales";
+
+export function groupings(t: Tables): Record<GroupingName, Grouping> {
+  return {
+    days: {
+      grouped: (
+        where,
+      ) => `SELECT create_date AS date, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
+        FROM ${t.logins} WHERE ${where} GROUP BY create_date`,
+      columns: "date, logins, users",
+      order: "date",
+      floor: 1,
+      limited: false,
+    },
+    shared_devices: {
+      grouped: (
+        where,
+      ) => `SELECT masked_device_id, count(DISTINCT user_id)::int AS users, count(*)::int AS logins,
+          min(create_date) AS first_seen, max(create_date) AS last_seen
+        FROM ${t.logins} WHERE ${where} GROUP BY masked_device_id`,
+      columns: "masked_device_id, users, logins, first_seen, last_seen",
+      order: "users DESC, logins DESC, masked_device_id",
+      floor: 2,
+      limited: true,
+    },
+    busy_ips: {
+      grouped: (where) => `SELECT create_date AS date, masked_ip, count(DISTINCT user_id)::int AS users,
+          count(*)::int AS logins
+        FROM ${t.logins} WHERE ${where} GROUP BY create_date, masked_ip`,
+      columns: "date, masked_ip, users, logins",
+      order: "users DESC, logins DESC, date, masked_ip",
+      floor: 2,
+      limited: true,
+    },
+    // One user per group: with K above 1 every roaming user is hidden, as it must be.
+    roaming_users: {
+      grouped: (where) => `SELECT user_id, count(DISTINCT masked_device_id)::int AS devices,
+          count(DISTINCT masked_ip)::int AS ips, count(*)::int AS logins, 1 AS users
+        FROM ${t.logins} WHERE ${where} GROUP BY user_id`,
+      columns: "user_id, devices, ips, logins",
+      order: "devices DESC, ips DESC, logins DESC, user_id",
+      floor: 1,
+      limited: true,
+    },
+    app_versions: {
+      grouped: (where) => `SELECT create_date AS date, app_version, count(*)::int AS logins,
+          count(DISTINCT user_id)::int AS users
+        FROM ${t.logins} WHERE ${where} GROUP BY create_date, app_version`,
+      columns: "date, app_version, logins",
+      order: "date, app_version",
+      floor: 1,
+      limited: false,
+    },
+    device_types: {
+      grouped: (where) => `SELECT device_type, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
+        FROM ${t.logins} WHERE ${where} GROUP BY device_type`,
+      columns: "device_type, logins, users",
+      order: "logins DESC, device_type",
+      floor: 1,
+      limited: true,
+    },
+    locales: {
+      grouped: (where) => `SELECT locale, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
+        FROM ${t.logins} WHERE ${where} GROUP BY locale`,
+      columns: "locale, logins, users",
+      order: "logins DESC, locale NULLS LAST",
+      floor: 1,
+      limited: true,
+    },
+  };
+}
+
+/** Dates as text in the document (YYYY-MM-DD), dates as dates in the views. */
+const AS_TEXT = (columns: string) =>
+  columns
+    .split(", ")
+    .map((c) => (["date", "first_seen", "last_seen"].includes(c) ? `${c}::text AS ${c}` : c))
+    .join(", ");
+
+/** The report's statements for one grouping: $1 since, $2 until (NULL: open), $3 top, $4 K. */
 export interface Section {
   readonly list: string;
   readonly hidden: string;
@@ -15,93 +113,29 @@ export interface Section {
 const IN_RANGE =
   "($1::date IS NULL OR create_date >= $1::date) AND ($2::date IS NULL OR create_date <= $2::date)";
 
-/** A section over a grouping that yields `users` and `logins` per group. */
-function section(grouped: string, columns: string, order: string, limited: boolean, floor = 1): Section {
+export function section(g: Grouping): Section {
+  const grouped = g.grouped(IN_RANGE);
   return {
     // Every parameter is referenced in every statement (PostgreSQL must know each one's type).
-    list: `WITH g AS (${grouped}) SELECT ${columns} FROM g
-      WHERE users >= greatest($4::int, ${floor}) AND $3::int >= 0
-      ORDER BY ${order}${limited ? " LIMIT $3::int" : ""}`,
+    list: `WITH g AS (${grouped}) SELECT ${AS_TEXT(g.columns)} FROM g
+      WHERE users >= greatest($4::int, ${g.floor}) AND $3::int >= 0
+      ORDER BY ${g.order}${g.limited ? " LIMIT $3::int" : ""}`,
     hidden: `WITH g AS (${grouped}) SELECT count(*)::int AS groups, coalesce(sum(logins), 0)::int AS logins
-      FROM g WHERE users >= ${floor} AND users < $4::int AND $3::int >= 0`,
+      FROM g WHERE users >= ${g.floor} AND users < $4::int AND $3::int >= 0`,
   };
 }
 
-export interface ReportQueries {
-  readonly days: Section;
-  readonly rejections: string;
-  readonly sharedDevices: Section;
-  readonly busyIps: Section;
-  readonly roamingUsers: Section;
-  readonly appVersions: Section;
-  readonly deviceTypes: Section;
-  readonly locales: Section;
+/** Rejections per day by reason: reason codes only, no user in them, so never hidden. */
+export function rejectionsQuery(t: Tables): string {
+  const day = "(coalesce(sent_at, received_at) AT TIME ZONE 'UTC')::date";
+  return `SELECT ${day}::text AS date, reason, count(*)::int AS count FROM ${t.rejects}
+    WHERE ($1::date IS NULL OR ${day} >= $1::date) AND ($2::date IS NULL OR ${day} <= $2::date)
+      AND $3::int >= 0 AND $4::int >= 0
+    GROUP BY 1, 2 ORDER BY 1, 2`;
 }
 
-export function reportQueries(t: Tables): ReportQueries {
-  return {
-    // Every day in range, not `top` of them: volume over time.
-    days: section(
-      `SELECT create_date::text AS date, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
-       FROM ${t.logins} WHERE ${IN_RANGE} GROUP BY create_date`,
-      "date, logins, users",
-      "date",
-      false,
-    ),
-    // Reason codes only, no user in them: never hidden. By the day the message was sent (else received).
-    rejections: `SELECT ((coalesce(sent_at, received_at) AT TIME ZONE 'UTC')::date)::text AS date, reason,
-        count(*)::int AS count
-      FROM ${t.rejects}
-      WHERE ($1::date IS NULL OR (coalesce(sent_at, received_at) AT TIME ZONE 'UTC')::date >= $1::date)
-        AND ($2::date IS NULL OR (coalesce(sent_at, received_at) AT TIME ZONE 'UTC')::date <= $2::date)
-        AND $3::int >= 0 AND $4::int >= 0
-      GROUP BY 1, 2 ORDER BY 1, 2`,
-    sharedDevices: section(
-      `SELECT masked_device_id, count(DISTINCT user_id)::int AS users, count(*)::int AS logins,
-         min(create_date)::text AS first_seen, max(create_date)::text AS last_seen
-       FROM ${t.logins} WHERE ${IN_RANGE} GROUP BY masked_device_id`,
-      "masked_device_id, users, logins, first_seen, last_seen",
-      "users DESC, logins DESC, masked_device_id",
-      true,
-      2,
-    ),
-    busyIps: section(
-      `SELECT create_date::text AS date, masked_ip, count(DISTINCT user_id)::int AS users, count(*)::int AS logins
-       FROM ${t.logins} WHERE ${IN_RANGE} GROUP BY create_date, masked_ip`,
-      "date, masked_ip, users, logins",
-      "users DESC, logins DESC, date, masked_ip",
-      true,
-      2,
-    ),
-    // One user per group: with K above 1 every roaming user is hidden, as it must be.
-    roamingUsers: section(
-      `SELECT user_id, count(DISTINCT masked_device_id)::int AS devices, count(DISTINCT masked_ip)::int AS ips,
-         count(*)::int AS logins, 1 AS users
-       FROM ${t.logins} WHERE ${IN_RANGE} GROUP BY user_id`,
-      "user_id, devices, ips, logins",
-      "devices DESC, ips DESC, logins DESC, user_id",
-      true,
-    ),
-    appVersions: section(
-      `SELECT create_date::text AS date, app_version, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
-       FROM ${t.logins} WHERE ${IN_RANGE} GROUP BY create_date, app_version`,
-      "date, app_version, logins",
-      "date, app_version",
-      false,
-    ),
-    deviceTypes: section(
-      `SELECT device_type, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
-       FROM ${t.logins} WHERE ${IN_RANGE} GROUP BY device_type`,
-      "device_type, logins, users",
-      "logins DESC, device_type",
-      true,
-    ),
-    locales: section(
-      `SELECT locale, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
-       FROM ${t.logins} WHERE ${IN_RANGE} GROUP BY locale`,
-      "locale, logins, users",
-      "logins DESC, locale NULLS LAST",
-      true,
-    ),
-  };
+/** The same, whole, for the view. */
+export function rejectionsView(t: Tables): string {
+  return `SELECT (coalesce(sent_at, received_at) AT TIME ZONE 'UTC')::date AS date, reason, count(*)::int AS count
+    FROM ${t.rejects} GROUP BY 1, 2`;
 }

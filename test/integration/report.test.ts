@@ -230,6 +230,64 @@ describe("securelog report", () => {
     },
   );
 
+  check(
+    "--install-views: each view gives the report's answers; every panel of the analysts' dashboard runs",
+    async () => {
+      const installed = await report("--install-views");
+      assert.equal(installed.code, 0, installed.stderr);
+      assert.match(installed.stdout, /created or replaced 8 views/);
+      const r = json(await report("--json", "--top", "1000"));
+      const q = (sql: string) => db.query(sql);
+      assert.deepEqual(
+        r.days,
+        await q("SELECT date::text AS date, logins, users FROM securelog_report_days ORDER BY date"),
+      );
+      assert.deepEqual(
+        r.shared_devices,
+        await q(`SELECT masked_device_id, users, logins, first_seen::text AS first_seen, last_seen::text AS last_seen
+               FROM securelog_report_shared_devices ORDER BY users DESC, logins DESC, masked_device_id`),
+      );
+      assert.deepEqual(
+        r.busy_ips,
+        await q(`SELECT date::text AS date, masked_ip, users, logins FROM securelog_report_busy_ips
+               ORDER BY users DESC, logins DESC, date, masked_ip`),
+      );
+      assert.deepEqual(
+        r.roaming_users,
+        await q(`SELECT user_id, devices, ips, logins FROM securelog_report_roaming_users
+               ORDER BY devices DESC, ips DESC, logins DESC, user_id`),
+      );
+      assert.deepEqual(
+        r.app_versions,
+        await q(
+          "SELECT date::text AS date, app_version, logins FROM securelog_report_app_versions ORDER BY 1, 2",
+        ),
+      );
+      assert.deepEqual(
+        r.rejections,
+        await q("SELECT date::text AS date, reason, count FROM securelog_report_rejections ORDER BY 1, 2"),
+      );
+      // Grafana's $__timeFilter(column) expands to a range over the dashboard's time window.
+      const dashboard = JSON.parse(
+        readFileSync(
+          new URL("../../deploy/grafana/securelog-analysis-dashboard.json", import.meta.url),
+          "utf8",
+        ),
+      ) as { panels: { title: string; targets: { rawSql: string }[] }[] };
+      assert.ok(dashboard.panels.length >= 6);
+      for (const panel of dashboard.panels)
+        for (const target of panel.targets) {
+          const sql = target.rawSql.replace(
+            /\$__timeFilter\((\w+)\)/g,
+            "$1 BETWEEN '2026-11-01T00:00:00Z' AND '2026-12-01T00:00:00Z'",
+          );
+          const result = await q(sql);
+          assert.ok(result.length > 0, `${panel.title}: no rows`);
+          assert.doesNotMatch(JSON.stringify(result), /PLANT-777|198\.18\.9\.9|10\.3\.0\./, panel.title);
+        }
+    },
+  );
+
   check("docs/analysis.md holds the JSON Schema the output is validated against", () => {
     const doc = readFileSync(new URL("../../docs/analysis.md", import.meta.url), "utf8");
     const block = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];

@@ -5,6 +5,7 @@ export const report: Command = {
   name: "report",
   summary: "What analysts ask of the masks: volume, shared devices, busy addresses, roaming users, versions.",
   about: `Usage: securelog report [--since DATE] [--until DATE] [--top N] [--min-group K] [--json]
+       securelog report --install-views
 
 Answers, from user_logins and user_logins_rejects, in one snapshot: logins and distinct users per day and
 rejections per day by reason; the masked devices used by the most distinct users; the masked addresses with
@@ -30,6 +31,11 @@ The columns are described in docs/analysis.md.`,
       integer: { min: 1, max: 1000, default: 1 },
       description:
         "Leave out groups with fewer than K distinct users (counted as other); 5 or more to share.",
+    },
+    "install-views": {
+      type: "boolean",
+      description:
+        "Create (or replace) the report's SQL views in the schema for BI tools, then exit (needs CREATE).",
     },
     ...JSON_OPTION,
     ...ENV_FILE_OPTIONS,
