@@ -1,0 +1,55 @@
+// `node scripts/report-scale.ts [ROWS]`: how long `securelog report` takes as the table grows. Generates ROWS
+// (default 10,000,000) login rows over 90 days straight into a fresh database with SQL (not through the load
+// path: the shapes matter here, not the masking), with about 5 logins per user, 4 per device and 3 per address,
+// and masks of the stored length; then times the whole report and a one-day --since, each as wall clock of the
+// CLI process from start to exit (as a user waits), three times each. Prints the figures; writes nothing else.
+import { execFileSync, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase } from "../test/helpers/postgres.ts";
+
+const ROWS = Number(process.argv[2] ?? 10_000_000);
+const BIN = fileURLToPath(new URL("../bin/securelog.mjs", import.meta.url));
+const db = await createTestDatabase();
+try {
+  execFileSync(
+    BIN,
+    ["run", "--until-empty", "--mask", "sha256", "--queue-url", "http://127.0.0.1:1/0/none"],
+    {
+      env: { PATH: process.env.PATH ?? "", DATABASE_URL: db.url },
+      stdio: "ignore",
+    },
+  ).toString();
+} catch {
+  // The queue does not exist: the run exits 1 after creating the tables, which is all that is needed here.
+}
+const started = performance.now();
+await db.query(`INSERT INTO user_logins
+  SELECT 'u-' || (g % ${Math.max(1, Math.floor(ROWS / 5))}),
+         (ARRAY['android','ios','web'])[1 + g % 3],
+         'k1:' || md5('ip' || (g % ${Math.max(1, Math.floor(ROWS / 3))})) || md5('ip2' || g % ${Math.max(1, Math.floor(ROWS / 3))}),
+         'k1:' || md5('dev' || (g % ${Math.max(1, Math.floor(ROWS / 4))})) || md5('dev2' || g % ${Math.max(1, Math.floor(ROWS / 4))}),
+         CASE WHEN g % 3 = 0 THEN NULL ELSE (ARRAY['DE','RU','GB','NG'])[1 + g % 4] END,
+         1 + (g % 7) / 3,
+         DATE '2026-09-01' + (g % 90)
+  FROM generate_series(1, ${ROWS}) g`);
+await db.query("ANALYZE user_logins");
+const generated = (performance.now() - started) / 1000;
+
+function time(args: string[]): number[] {
+  return [1, 2, 3].map(() => {
+    const t0 = performance.now();
+    const result = spawnSync(BIN, ["report", "--json", "--database-url", db.url, ...args], {
+      encoding: "utf8",
+    });
+    if (result.status !== 0) throw new Error(result.stderr);
+    return (performance.now() - t0) / 1000;
+  });
+}
+const whole = time([]);
+const oneDay = time(["--since", "2026-11-29"]);
+process.stdout.write(
+  `${ROWS.toLocaleString("en")} rows (generated in ${generated.toFixed(0)} s)\n` +
+    `  whole report: ${whole.map((s) => s.toFixed(2)).join(", ")} s\n` +
+    `  --since 2026-11-29 (one day): ${oneDay.map((s) => s.toFixed(2)).join(", ")} s\n`,
+);
+await db.drop();
