@@ -1,4 +1,4 @@
-import type { Logger } from "./logger.ts";
+import type { Logger } from "pino";
 
 export interface OutageLogOptions {
   /** The first line of an outage, given the first error: what operators and tests look for. */
