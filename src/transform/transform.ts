@@ -75,21 +75,25 @@ export type Eraser = (domain: PiiDomain, canonicalValue: string) => string[];
  */
 const MAX_CHECKED_STRINGS = 512;
 
-/** Every string a body holds, keys and values at any depth, as long as there are at most `max`; else undefined. */
+/**
+ * Every string a body holds, keys and values at any depth, as long as there are at most `max`; else undefined.
+ * Values are visited one at a time and the walk stops at the bound: a body is up to 1 MiB of producer JSON, and
+ * spreading a 200,000-item array into push() overflows the call stack.
+ */
 function stringsOf(parsed: unknown, max: number): Set<string> | undefined {
   const found = new Set<string>();
   const stack: unknown[] = [parsed];
+  let visited = 0;
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (++visited > max * 4) return undefined;
     if (typeof next === "string") found.add(next);
     else if (next !== null && typeof next === "object") {
-      if (Array.isArray(next)) stack.push(...next);
-      else
-        for (const [key, value] of Object.entries(next)) {
-          found.add(key);
-          stack.push(value);
-        }
+      for (const [key, value] of Object.entries(next)) {
+        if (!Array.isArray(next)) found.add(key);
+        if (stack.push(value) > max * 4) return undefined;
+      }
     }
-    if (found.size > max || stack.length > max * 4) return undefined;
+    if (found.size > max) return undefined;
   }
   return found;
 }

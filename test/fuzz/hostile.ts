@@ -206,6 +206,17 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
     ),
   },
   { weight: 2, arbitrary: erasedEverywhere },
+  // Wide as well as deep: a rejected event with 200,000 items (400 KB) in one array, now and then (each is slow).
+  {
+    weight: 1,
+    arbitrary: fc.tuple(eventRecord, fc.integer({ min: 0, max: 3 })).map(([event, n]) =>
+      JSON.stringify({
+        ...event,
+        locale: 7,
+        list: n === 0 ? new Array(200_000).fill(1) : [1, "10.77.0.1"],
+      }),
+    ),
+  },
   { weight: 1, arbitrary: jsonValue(true) },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
   { weight: 1, arbitrary: eventBody.map((text) => text.slice(0, Math.max(1, text.length - 3))) },
