@@ -102,13 +102,13 @@ function openEnds(
   return { source, acknowledger, sink, writer: new TransformingWriter(sink, transform, reject) };
 }
 
-/** Checks both ends before anything is consumed; resolves with the visibility timeout messages get. */
+/** Checks both ends before anything is consumed, and says what the run will do. */
 async function checkEnds(
   { source, sink }: Ends,
   config: RunConfig,
   logger: Logger,
   envFile: string | undefined,
-): Promise<number> {
+): Promise<void> {
   await sink.ensureSchema().catch(atStartUp);
   await sink.checkMasking({
     scheme: config.mask.mode,
@@ -116,14 +116,13 @@ async function checkEnds(
     keyIds: config.mask.mode === "sha256" ? [] : config.mask.keys.all.map((k) => k.id),
   });
   const queue = await source.inspect().catch(atStartUp);
-  // Every receive asks for the lease, whatever the queue's own timeout (config-options.ts DEFAULT_LEASE_SECONDS).
-  const visibilityTimeoutSeconds = config.visibilityTimeoutSeconds;
   logger.info(
     {
       queue: config.sqs.queueUrl,
       table: `${describeDatabase(config.databaseUrl)} ${config.schema}.user_logins`,
       visible: queue.visibleMessages,
-      visibilityTimeout: visibilityTimeoutSeconds,
+      // Every receive asks for the lease, whatever the queue's own timeout (DEFAULT_LEASE_SECONDS).
+      visibilityTimeout: config.visibilityTimeoutSeconds,
       pollers: config.pinnedConcurrency
         ? config.concurrency
         : `adaptive, ${config.concurrency} to start, at most ${config.maxConcurrency}`,
@@ -137,14 +136,9 @@ async function checkEnds(
     },
     "consuming",
   );
-  return visibilityTimeoutSeconds;
 }
 
-function pipelineOptions(
-  config: RunConfig,
-  tuning: RunTuning,
-  visibilityTimeoutSeconds: number,
-): PipelineOptions {
+function pipelineOptions(config: RunConfig, tuning: RunTuning): PipelineOptions {
   return {
     concurrency: config.pinnedConcurrency
       ? config.concurrency
@@ -157,7 +151,7 @@ function pipelineOptions(
     maxInFlightBytes: config.maxInFlightMb * 1024 * 1024,
     maxRetryTimeMs: config.maxRetryTimeMs,
     untilEmpty: config.untilEmpty,
-    visibilityTimeoutMs: visibilityTimeoutSeconds * 1000,
+    visibilityTimeoutMs: config.visibilityTimeoutSeconds * 1000,
   };
 }
 
@@ -232,12 +226,9 @@ export async function executeRun(
   try {
     const ends = openEnds(config, tuning, logger, resources);
     const shutdown = resources.use(shutdownOn(io, config, logger));
-    const visibilityTimeoutSeconds = await checkEnds(ends, config, logger, io.envFile);
+    await checkEnds(ends, config, logger, io.envFile);
     const { source, acknowledger, writer } = ends;
-    const pipeline = new Pipeline(
-      { source, acknowledger, writer, events },
-      pipelineOptions(config, tuning, visibilityTimeoutSeconds),
-    );
+    const pipeline = new Pipeline({ source, acknowledger, writer, events }, pipelineOptions(config, tuning));
     shutdown.attach(pipeline);
     const operations = await attachOperations(
       operationsFor(config, ends, { events, pipeline, logger, terminal }, io),

@@ -22,7 +22,6 @@ export interface SqsSourceOptions {
 
 export interface QueueState {
   readonly visibleMessages: number;
-  readonly visibilityTimeoutSeconds: number;
   /** How long the queue keeps a message (MessageRetentionPeriod); SQS's default is 4 days. */
   readonly retentionSeconds: number;
   /** The redrive policy's maxReceiveCount: receives after which SQS moves a message to the dead-letter queue. */
@@ -120,7 +119,6 @@ export class SqsSource implements MessageSource, Acknowledger {
   async inspect(): Promise<QueueState> {
     const attributes = await this.#attributes([
       "ApproximateNumberOfMessages",
-      "VisibilityTimeout",
       "MessageRetentionPeriod",
       "RedrivePolicy",
     ]).catch(async (error: unknown) => {
@@ -136,7 +134,6 @@ export class SqsSource implements MessageSource, Acknowledger {
     });
     return {
       visibleMessages: Number(attributes.ApproximateNumberOfMessages ?? 0),
-      visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30),
       retentionSeconds: Number(attributes.MessageRetentionPeriod ?? 345_600),
       maxReceiveCount: maxReceiveCount(attributes.RedrivePolicy),
     };
