@@ -90,20 +90,14 @@ export async function writeOutcomes(
   outcomes: readonly Outcome[],
   reject: Rejecter | undefined,
 ): Promise<WriteResult> {
-  try {
-    // Inside the try: a lock wait that times out (or any error of this string) leaves the transaction aborted,
-    // and it must be rolled back before the connection goes back to the pool. Each statement of the string gets
-    // its own snapshot: the EXISTS sees every erasure committed before the lock.
-    const locked = (await client.query(lockForLoading(statements.tables))) as unknown as pg.QueryResult[];
-    const anyErasure = locked[2]?.rows[0]?.erasures === true;
-    const result = await writeLocked(client, statements, outcomes, anyErasure ? reject : undefined);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    // A ROLLBACK that fails leaves the transaction state unknown: PgSink.withConnection then destroys the client.
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
+  // Whatever fails from here on (the lock wait timing out inside the BEGIN string included) leaves the transaction
+  // to PgSink.withConnection, which rolls back after a server error and destroys the client after any other.
+  // Each statement of the string gets its own snapshot: the EXISTS sees every erasure committed before the lock.
+  const locked = (await client.query(lockForLoading(statements.tables))) as unknown as pg.QueryResult[];
+  const anyErasure = locked[2]?.rows[0]?.erasures === true;
+  const result = await writeLocked(client, statements, outcomes, anyErasure ? reject : undefined);
+  await client.query("COMMIT");
+  return result;
 }
 
 async function writeLocked(
