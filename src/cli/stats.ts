@@ -1,7 +1,7 @@
 import { type Env, type Flags, loadDatabase } from "../config.ts";
 import { withDatabase } from "../sink/database.ts";
 import { type Count, readStats, type Stats } from "../sink/table-contents.ts";
-import { type CliIo, print } from "./io.ts";
+import { type CliIo, print, printJson } from "./io.ts";
 import { printable } from "./printable.ts";
 
 /** Rows per distribution shown. */
@@ -55,6 +55,7 @@ export async function statsCommand(flags: Flags, io: CliIo, env: Env): Promise<n
   // Read-only: needs the tables to exist, creates nothing, takes no lock.
   const needs = { require: ["logins", "rejects"], create: [] } as const;
   const stats = await withDatabase(database, needs, (client, t) => readStats(client, t, TOP));
-  print(io.stdout, flags.json === true ? JSON.stringify(stats, null, 2) : formatStats(stats));
+  if (flags.json === true) printJson(io.stdout, stats);
+  else print(io.stdout, formatStats(stats));
   return 0;
 }
