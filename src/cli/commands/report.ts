@@ -1,6 +1,20 @@
 import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
 import { type Command, wholeOption } from "../command.ts";
 
+const TOP = {
+  type: "string",
+  valueName: "N",
+  integer: { min: 1, max: 1000, default: 10 },
+  description: "Rows in each list (devices, addresses, users, device types, locales).",
+} as const satisfies OptionSpec;
+
+const MIN_GROUP = {
+  type: "string",
+  valueName: "K",
+  integer: { min: 1, max: 1000, default: 1 },
+  description: "Leave out groups with fewer than K distinct users (counted as other); 5 or more to share.",
+} as const satisfies OptionSpec;
+
 export const report: Command = {
   name: "report",
   summary: "What analysts ask of the masks: volume, shared devices, busy addresses, roaming users, versions.",
@@ -19,19 +33,8 @@ The columns are described in docs/analysis.md.`,
     schema: RUN_OPTIONS.schema,
     since: { type: "string", valueName: "DATE", description: "First day (YYYY-MM-DD, UTC) to include." },
     until: { type: "string", valueName: "DATE", description: "Last day (YYYY-MM-DD, UTC) to include." },
-    top: {
-      type: "string",
-      valueName: "N",
-      integer: { min: 1, max: 1000, default: 10 },
-      description: "Rows in each list (devices, addresses, users, device types, locales).",
-    },
-    "min-group": {
-      type: "string",
-      valueName: "K",
-      integer: { min: 1, max: 1000, default: 1 },
-      description:
-        "Leave out groups with fewer than K distinct users (counted as other); 5 or more to share.",
-    },
+    top: TOP,
+    "min-group": MIN_GROUP,
     "install-views": {
       type: "boolean",
       description:
@@ -44,7 +47,7 @@ The columns are described in docs/analysis.md.`,
   } satisfies Record<string, OptionSpec>,
   run: async (flags, _, io) =>
     (await import("../report.ts")).reportCommand(flags, io, io.env, {
-      top: wholeOption(report.options, "top", flags) ?? 10,
-      minGroup: wholeOption(report.options, "min-group", flags) ?? 1,
+      top: wholeOption(report.options, "top", flags) ?? TOP.integer.default,
+      minGroup: wholeOption(report.options, "min-group", flags) ?? MIN_GROUP.integer.default,
     }),
 };
