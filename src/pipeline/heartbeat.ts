@@ -7,10 +7,10 @@ import type { HeldMessages } from "./held-messages.ts";
  * Keeps received messages invisible to other consumers while they wait for a slow or unavailable database, or
  * for their delete: any held message within half its lease of the deadline gets another full lease
  * (ChangeMessageVisibilityBatch). Messages are received on a short lease (DEFAULT_LEASE_SECONDS), so one loaded
- * and deleted in milliseconds is never extended, and a dead process's messages return to the others quickly. Without it, every slow batch would be delivered again to another
- * poller or replica, multiplying the load exactly when the database is struggling, and a committed message
- * whose delete is being retried would lose its receipt handle. The ledger would keep the result right; this
- * keeps it cheap.
+ * and deleted in milliseconds is never extended, and a dead process's messages return to the others quickly.
+ * Without it, every slow batch would be delivered again to another poller or replica, multiplying the load
+ * exactly when the database is struggling, and a committed message whose delete is being retried would lose its
+ * receipt handle. The ledger would keep the result right; this keeps it cheap.
  */
 export class VisibilityHeartbeat {
   readonly #source: Required<Pick<MessageSource, "extend">>;
