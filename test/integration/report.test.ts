@@ -288,6 +288,23 @@ describe("securelog report", () => {
     },
   );
 
+  check(
+    "after forget, the erased device is gone from the report and from every view (they keep nothing of their own)",
+    async () => {
+      const forget = await runCli(
+        ["forget", "--device-id", SHARED_DEVICE, "--reason", "t", "--database-url", db.url],
+        { SECURELOG_KEY: KEY },
+      );
+      assert.equal(forget.code, 0, forget.stderr);
+      const mask = masker.mask("device_id", SHARED_DEVICE);
+      const after = await report("--json", "--top", "1000");
+      assert.equal(after.code, 0, after.stderr);
+      assert.ok(!after.stdout.includes(mask), "the erased device's mask is not in the report");
+      for (const view of ["securelog_report_shared_devices", "securelog_report_days"])
+        assert.ok(!JSON.stringify(await db.query(`SELECT * FROM ${view}`)).includes(mask), view);
+    },
+  );
+
   check("docs/analysis.md holds the JSON Schema the output is validated against", () => {
     const doc = readFileSync(new URL("../../docs/analysis.md", import.meta.url), "utf8");
     const block = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
