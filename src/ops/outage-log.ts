@@ -16,9 +16,9 @@ export const OUTAGE_LOG_INTERVAL_MS = 10_000;
 /**
  * The log of one kind of failure (SQS receives, database writes, deletes, visibility changes) during an outage:
  * the first failure as it happens, then at most one line every 10 s while it lasts (how many more, and the last
- * error), then one line when it recovers. Every poller retrying on its own backoff used to log each attempt:
- * 197 lines for a 20 s SQS outage, thousands per replica in the default 300 s retry window. The metrics still
- * count every failure.
+ * error), then one line when it recovers. Every poller retrying on its own backoff used to log each attempt, a
+ * line a poller every second or two for as long as the outage lasted (up to the 300 s retry window). The metrics
+ * still count every failure.
  */
 export class OutageLog {
   readonly #logger: Logger;
