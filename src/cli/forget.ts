@@ -15,7 +15,7 @@ import type { KeyRing } from "../transform/mask-key.ts";
 import { recognisableIp } from "../transform/recognisable.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print, printJson } from "./io.ts";
-import { operatorName } from "./privacy-options.ts";
+import { operatorName, requiredReason } from "./privacy-options.ts";
 import { reapplyCommand } from "./reapply.ts";
 
 /** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
@@ -63,12 +63,11 @@ function unloadedError(report: ErasureReport, what: string): SecureLogError {
  */
 export async function forgetCommand(flags: Flags, io: CliIo, env: Env): Promise<number> {
   if (flags.reapply === true) return reapplyCommand(flags, io, env);
-  // Like reveal: an erasure names the request it answers (a ticket, a request id), and the audit keeps it.
-  const reason = typeof flags.reason === "string" ? flags.reason.trim() : "";
-  if (reason === "" && flags["dry-run"] !== true)
-    throw new UsageError(
-      "forget needs --reason TEXT: the erasure request it answers (a ticket or request id), recorded in securelog_audit",
-    );
+  // Like reveal: an erasure names the request it answers, and the audit keeps it. A dry run changes nothing.
+  const reason =
+    flags["dry-run"] === true
+      ? ""
+      : requiredReason(flags, "forget", "the erasure request it answers: a ticket or request id");
   const keys = optionalKeys(flags, env);
   const erasure = target(flags, keys, io);
   const database = loadDatabase(flags, env);

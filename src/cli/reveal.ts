@@ -7,7 +7,7 @@ import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/re
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print, printJson, readAll } from "./io.ts";
 import { printable } from "./printable.ts";
-import { operatorName } from "./privacy-options.ts";
+import { operatorName, requiredReason } from "./privacy-options.ts";
 
 /**
  * `securelog reveal --reason R VALUE...` prints the raw value of each reversible mask, one per line;
@@ -21,12 +21,7 @@ export async function revealCommand(
   io: CliIo,
   env: Env,
 ): Promise<number> {
-  const reason = flags.reason;
-  if (typeof reason !== "string" || reason.trim() === "") {
-    throw new UsageError(
-      "reveal needs --reason TEXT (a ticket or request id); it is kept in securelog_audit",
-    );
-  }
+  const reason = requiredReason(flags, "reveal", "a ticket or request id");
   if (values.length === 0)
     throw new UsageError("give masked values to reveal, or - to read them from standard input");
   const keys = loadKeyRing(flags, env);
