@@ -1,5 +1,6 @@
 import { type Env, type Flags, loadDatabase } from "../config.ts";
 import { ConfigError } from "../errors.ts";
+import { type RollupStatus, rebuildRollups } from "../report/fold.ts";
 import { readReport } from "../report/read-report.ts";
 import type { Report } from "../report/report-schema.ts";
 import { VIEW_NAMES, viewStatements } from "../report/report-views.ts";
@@ -86,7 +87,32 @@ async function installViews(flags: Flags, io: CliIo, env: Env): Promise<number> 
   return 0;
 }
 
-/** `securelog report`: read-only, one snapshot, masked values only. */
+/** Why a report read user_logins rather than its rollups, and what makes the next one fast. */
+const SLOW: Record<Exclude<RollupStatus, "current">, string> = {
+  stale:
+    "the report's rollups are stale (rows loaded before they existed, or forget or rekey cleared them), so every section was read from user_logins; `securelog report --rebuild` makes the next report fast",
+  missing:
+    "the report's rollups do not exist in this schema yet (tables from an earlier release), so every section was read from user_logins; `securelog report --rebuild` creates them",
+  denied:
+    "this database user may read but not fold the report's rollups, so every section was read from user_logins; see docs/operations.md for the grants",
+};
+
+/** `securelog report --rebuild`: the rollups (and the date index) built from every row of user_logins. */
+async function rebuild(flags: Flags, io: CliIo, env: Env): Promise<number> {
+  const database = loadDatabase(flags, env);
+  const needs = {
+    require: ["logins", "rejects"],
+    create: ["feed", "rollupState", "pairs", "totals", "daily"],
+  } as const;
+  const started = performance.now();
+  const rows = await withDatabase(database, needs, (client, t) => rebuildRollups(client, t));
+  const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  if (flags.json === true) printJson(io.stdout, { rebuilt: true, rows, seconds });
+  else print(io.stdout, `rebuilt the report's rollups from ${rows} rows of user_logins in ${seconds} s`);
+  return 0;
+}
+
+/** `securelog report`: one snapshot, masked values only; folds what was loaded since the last report first. */
 export async function reportCommand(
   flags: Flags,
   io: CliIo,
@@ -94,15 +120,17 @@ export async function reportCommand(
   sizes: { readonly top: number; readonly minGroup: number },
 ): Promise<number> {
   if (flags["install-views"] === true) return installViews(flags, io, env);
+  if (flags.rebuild === true) return rebuild(flags, io, env);
   const since = day(flags, "since");
   const until = day(flags, "until");
   if (since !== undefined && until !== undefined && since > until)
     throw new ConfigError(`--since ${since} is after --until ${until}`);
   const database = loadDatabase(flags, env);
   const needs = { require: ["logins", "rejects"], create: [] } as const;
-  const report = await withDatabase(database, needs, (client, t) =>
+  const { report, rollups } = await withDatabase(database, needs, (client, t) =>
     readReport(client, t, { since, until, top: sizes.top, minGroup: sizes.minGroup }),
   );
+  if (rollups !== "current") print(io.stderr, `securelog: note: ${SLOW[rollups]}`);
   if (flags.json === true) printJson(io.stdout, report);
   else print(io.stdout, formatReport(report));
   return 0;

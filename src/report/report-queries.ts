@@ -16,6 +16,11 @@ export interface Grouping {
   readonly floor: number;
   /** Whether the report lists only `top` of them (days and versions are listed whole). */
   readonly limited: boolean;
+  /**
+   * The same groups from the rollups (sql/rollups.ts): per day ones for any range (`where` filters `day`),
+   * those over every day only for a report without --since and --until.
+   */
+  readonly rolled: { readonly grouped: (where: string) => string; readonly perDay: boolean };
 }
 
 export type GroupingName =
@@ -38,6 +43,11 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       order: "date",
       floor: 1,
       limited: false,
+      rolled: {
+        grouped: (where) =>
+          `SELECT day AS date, logins::int AS logins, users FROM ${t.daily} WHERE kind = 'D' AND ${where}`,
+        perDay: true,
+      },
     },
     shared_devices: {
       grouped: (
@@ -49,6 +59,13 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       order: "users DESC, logins DESC, masked_device_id",
       floor: 2,
       limited: true,
+      rolled: {
+        grouped: (
+          where,
+        ) => `SELECT key AS masked_device_id, users, logins::int AS logins, first_seen, last_seen
+        FROM ${t.totals} WHERE kind = 'd' AND ${where}`,
+        perDay: false,
+      },
     },
     busy_ips: {
       grouped: (where) => `SELECT create_date AS date, masked_ip, count(DISTINCT user_id)::int AS users,
@@ -58,6 +75,11 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       order: "users DESC, logins DESC, date, masked_ip",
       floor: 2,
       limited: true,
+      rolled: {
+        grouped: (where) => `SELECT day AS date, key AS masked_ip, users, logins::int AS logins
+        FROM ${t.daily} WHERE kind = 'i' AND ${where}`,
+        perDay: true,
+      },
     },
     // One user per group: with K above 1 every roaming user is hidden, as it must be.
     roaming_users: {
@@ -68,6 +90,11 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       order: "devices DESC, ips DESC, logins DESC, user_id",
       floor: 1,
       limited: true,
+      rolled: {
+        grouped: (where) => `SELECT key AS user_id, devices, ips, logins::int AS logins, 1 AS users
+        FROM ${t.totals} WHERE kind = 'u' AND ${where}`,
+        perDay: false,
+      },
     },
     app_versions: {
       grouped: (where) => `SELECT create_date AS date, app_version, count(*)::int AS logins,
@@ -77,6 +104,11 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       order: "date, app_version",
       floor: 1,
       limited: false,
+      rolled: {
+        grouped: (where) => `SELECT day AS date, key::int AS app_version, logins::int AS logins, users
+        FROM ${t.daily} WHERE kind = 'v' AND ${where}`,
+        perDay: true,
+      },
     },
     device_types: {
       grouped: (where) => `SELECT device_type, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
@@ -85,6 +117,11 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       order: "logins DESC, device_type",
       floor: 1,
       limited: true,
+      rolled: {
+        grouped: (where) =>
+          `SELECT key AS device_type, logins::int AS logins, users FROM ${t.totals} WHERE kind = 't' AND ${where}`,
+        perDay: false,
+      },
     },
     locales: {
       grouped: (where) => `SELECT locale, count(*)::int AS logins, count(DISTINCT user_id)::int AS users
@@ -93,6 +130,11 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       order: "logins DESC, locale NULLS LAST",
       floor: 1,
       limited: true,
+      rolled: {
+        grouped: (where) =>
+          `SELECT key AS locale, logins::int AS logins, users FROM ${t.totals} WHERE kind = 'l' AND ${where}`,
+        perDay: false,
+      },
     },
   };
 }
@@ -110,11 +152,21 @@ export interface Section {
   readonly hidden: string;
 }
 
-const IN_RANGE =
-  "($1::date IS NULL OR create_date >= $1::date) AND ($2::date IS NULL OR create_date <= $2::date)";
+const inRange = (column: string) =>
+  `($1::date IS NULL OR ${column} >= $1::date) AND ($2::date IS NULL OR ${column} <= $2::date)`;
 
-export function section(g: Grouping): Section {
-  const grouped = g.grouped(IN_RANGE);
+/**
+ * Where a section is read from: the rollups when they are current and hold the answer for the range (per day
+ * ones always, those over every day only for the whole table), user_logins otherwise.
+ */
+export function source(g: Grouping, rollups: boolean, whole: boolean): "rows" | "rollups" {
+  return rollups && (g.rolled.perDay || whole) ? "rollups" : "rows";
+}
+
+export function section(g: Grouping, from: "rows" | "rollups" = "rows"): Section {
+  // Totals are over every day: their condition only references the (NULL) range, as every parameter must be.
+  const rolledWhere = g.rolled.perDay ? inRange("day") : "$1::date IS NULL AND $2::date IS NULL";
+  const grouped = from === "rows" ? g.grouped(inRange("create_date")) : g.rolled.grouped(rolledWhere);
   return {
     // Every parameter is referenced in every statement (PostgreSQL must know each one's type).
     list: `WITH g AS (${grouped}) SELECT ${AS_TEXT(g.columns)} FROM g

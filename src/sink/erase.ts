@@ -8,6 +8,7 @@ import { lockForErasing, recordErasure } from "./sql/erasures.ts";
 import { MASK_KIND } from "./sql/mask-kind.ts";
 import { insertAudit, maskedColumn } from "./sql/privacy.ts";
 import type { Tables } from "./sql/tables.ts";
+import { clearRollupsFor } from "./stale-rollups.ts";
 import { inTransaction } from "./transaction.ts";
 
 /** Matches by how they were masked: `hmac:<key id>`, `encrypt:<key id>`, `sha256`, or `body` (other fields). */
@@ -118,11 +119,9 @@ export async function erase(
         register.digests[0],
       ]);
     }
-    tally(
-      (await client.query<{ kind: string }>(deleteLogins(t, target.field), [forms])).rows,
-      matches,
-      "rows",
-    );
+    const deleted = (await client.query<{ kind: string }>(deleteLogins(t, target.field), [forms])).rows;
+    if (deleted.length > 0) await clearRollupsFor(client, t, "forget");
+    tally(deleted, matches, "rows");
     tally(
       (await client.query<{ kind: string }>(deleteRejects(t, target.field), [forms, bodyForms])).rows,
       matches,

@@ -16,7 +16,18 @@ import { type OutcomeStatements, outcomeStatements, writeOutcomes } from "./writ
 
 /** What `run` needs: its tables, the erasure register and the masking configuration, created when missing. */
 export const RUN_NEEDS: SchemaNeeds = {
-  create: ["logins", "rejects", "ledger", "erasures", "config"],
+  create: [
+    "logins",
+    "rejects",
+    "ledger",
+    "erasures",
+    "config",
+    "feed",
+    "rollupState",
+    "pairs",
+    "totals",
+    "daily",
+  ],
   require: [],
 };
 

@@ -8,6 +8,7 @@ import { lockForErasing } from "./sql/erasures.ts";
 import { MASK_KIND } from "./sql/mask-kind.ts";
 import { insertAudit, maskedColumn } from "./sql/privacy.ts";
 import type { Tables } from "./sql/tables.ts";
+import { clearRollupsFor } from "./stale-rollups.ts";
 import { inTransaction } from "./transaction.ts";
 
 /** One row of an erasure register, as copied between databases. */
@@ -111,7 +112,12 @@ export async function reapplyErasures(
       unkeyed += (await client.query<{ n: number }>(sha256Values(t, field))).rows[0]?.n ?? 0;
     }
     let total = 0;
-    for (const { rows, rejects } of matches.values()) total += rows + rejects;
+    let rows = 0;
+    for (const counts of matches.values()) {
+      total += counts.rows + counts.rejects;
+      rows += counts.rows;
+    }
+    if (rows > 0) await clearRollupsFor(client, t, "forget --reapply");
     await client.query(insertAudit(t), ["reapply", null, total, audit.reason, audit.operator]);
     return { copied, matches, unopenable, unkeyed };
   });

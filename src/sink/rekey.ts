@@ -12,26 +12,30 @@ import {
   staleRejectValues,
 } from "./sql/privacy.ts";
 import type { Tables } from "./sql/tables.ts";
+import { clearRollupsFor } from "./stale-rollups.ts";
 import { inTransaction } from "./transaction.ts";
 
 interface Pass {
   readonly select: string;
   readonly update: string;
   readonly domain: BodyField;
+  /** Re-masks rows of user_logins (not rejections): the report's rollups hold the old masks then. */
+  readonly logins: boolean;
 }
 
 const passes = (t: Tables): Pass[] =>
   (["ip", "device_id"] as const).flatMap((domain) => {
     const column = maskedColumn(domain);
     return [
-      { select: staleLoginValues(t, column), update: remapLogins(t, column), domain },
-      { select: staleRejectValues(t, domain), update: remapRejects(t, domain), domain },
+      { select: staleLoginValues(t, column), update: remapLogins(t, column), domain, logins: true },
+      { select: staleRejectValues(t, domain), update: remapRejects(t, domain), domain, logins: false },
     ];
   });
 
 /** Re-masks one table column in pages: open with whichever loaded key made it, seal with the current key. */
 async function rekeyPass(
   client: pg.PoolClient,
+  t: Tables,
   pass: Pass,
   keys: KeyRing,
   masker: Masker,
@@ -56,10 +60,11 @@ async function rekeyPass(
     }
     after = page.rows.at(-1)?.v ?? after;
     if (old.length > 0)
-      rows += await inTransaction(
-        client,
-        async () => (await client.query(pass.update, [old, fresh])).rowCount ?? 0,
-      );
+      rows += await inTransaction(client, async () => {
+        const changed = (await client.query(pass.update, [old, fresh])).rowCount ?? 0;
+        if (pass.logins && changed > 0) await clearRollupsFor(client, t, "rekey");
+        return changed;
+      });
     values += old.length;
   }
 }
@@ -95,7 +100,7 @@ export async function rekeyStored(
   let values = 0;
   let rows = 0;
   for (const pass of passes(t)) {
-    const result = await rekeyPass(client, pass, keys, masker, batchSize);
+    const result = await rekeyPass(client, t, pass, keys, masker, batchSize);
     values += result.values;
     rows += result.rows;
   }

@@ -20,6 +20,7 @@ export const report: Command = {
   summary: "What analysts ask of the masks: volume, shared devices, busy addresses, roaming users, versions.",
   about: `Usage: securelog report [--since DATE] [--until DATE] [--top N] [--min-group K] [--json]
        securelog report --install-views
+       securelog report --rebuild
 
 Answers, from user_logins and user_logins_rejects, in one snapshot: logins and distinct users per day and
 rejections per day by reason; the masked devices used by the most distinct users; the masked addresses with
@@ -27,7 +28,12 @@ the most distinct users on one day; the users with the most distinct devices and
 app_version per day, device types and locales. Only masked values, exactly as stored (under --mask encrypt
 nothing is opened: \`securelog reveal\` stays the one audited way back). --min-group K leaves out every group
 with fewer than K distinct users, counted under "other", so a report can be shared beyond the security team.
-The columns are described in docs/analysis.md.`,
+The columns are described in docs/analysis.md.
+
+Each report first adds what was loaded since the last one to the report's rollups (side tables of masked
+values), so it stays fast as the table grows. Rows loaded by an earlier release, or after forget or rekey
+cleared the rollups, need \`securelog report --rebuild\` once; until then the report reads user_logins
+directly and says so.`,
   options: {
     "database-url": RUN_OPTIONS["database-url"],
     schema: RUN_OPTIONS.schema,
@@ -39,6 +45,11 @@ The columns are described in docs/analysis.md.`,
       type: "boolean",
       description:
         "Create (or replace) the report's SQL views in the schema for BI tools, then exit (needs CREATE).",
+    },
+    rebuild: {
+      type: "boolean",
+      description:
+        "Build the report's rollups (and the date index) from every row of user_logins, then exit; loads go on.",
     },
     ...JSON_OPTION,
     ...ENV_FILE_OPTIONS,

@@ -9,7 +9,8 @@ export function createTable(t: Tables, role: TableRole): string {
     case "logins":
       return `CREATE TABLE IF NOT EXISTS ${t.logins}(
     user_id varchar(128), device_type varchar(32), masked_ip varchar(256),
-    masked_device_id varchar(256), locale varchar(32), app_version integer, create_date date)`;
+    masked_device_id varchar(256), locale varchar(32), app_version integer, create_date date);
+  CREATE INDEX IF NOT EXISTS securelog_logins_create_date ON ${t.logins} (create_date)`;
     // One row per rejected message, keyed by SQS MessageId. Holds the masked body only, never the raw one.
     case "rejects":
       return `CREATE TABLE IF NOT EXISTS ${t.rejects}(
@@ -55,6 +56,41 @@ export function createTable(t: Tables, role: TableRole): string {
     rows_affected integer,
     reason text NOT NULL,
     operator text)`;
+    // The report's load journal: each loaded row again, written by the same statement as the row, so the rollups
+    // built from it (report/fold.ts) count every row exactly once. Emptied by every fold.
+    case "feed":
+      return `CREATE TABLE IF NOT EXISTS ${t.feed}(
+    user_id varchar(128), device_type varchar(32), masked_ip varchar(256),
+    masked_device_id varchar(256), locale varchar(32), app_version integer, create_date date)`;
+    // Whether the rollups hold every row of user_logins: true for a table created empty, false for rows loaded
+    // before the rollups existed and after forget or rekey cleared them, until `securelog report --rebuild`.
+    case "rollupState":
+      return `CREATE TABLE IF NOT EXISTS ${t.rollupState}(
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    valid boolean NOT NULL,
+    cause text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT now());
+  INSERT INTO ${t.rollupState} (valid, cause)
+    SELECT NOT EXISTS (SELECT 1 FROM ${t.logins}), 'created' ON CONFLICT DO NOTHING`;
+    // Which (device, user), (user, address), (device type, user) and (locale, user) pairs have been seen: a
+    // count of distinct users grows only when a pair is new. Masked values only, as in user_logins.
+    case "pairs":
+      return `CREATE TABLE IF NOT EXISTS ${t.pairs}(
+    kind text NOT NULL, a text, b text NOT NULL,
+    UNIQUE NULLS NOT DISTINCT (kind, a, b))`;
+    // One row per device (d), user (u), device type (t) and locale (l), over every day.
+    case "totals":
+      return `CREATE TABLE IF NOT EXISTS ${t.totals}(
+    kind text NOT NULL, key text,
+    logins bigint NOT NULL, users integer NOT NULL, devices integer NOT NULL, ips integer NOT NULL,
+    first_seen date, last_seen date,
+    UNIQUE NULLS NOT DISTINCT (kind, key))`;
+    // One row per day (D), day and app_version (v), and day and address with two users or more (i).
+    case "daily":
+      return `CREATE TABLE IF NOT EXISTS ${t.daily}(
+    kind text NOT NULL, day date NOT NULL, key text,
+    logins bigint NOT NULL, users integer NOT NULL,
+    UNIQUE NULLS NOT DISTINCT (kind, day, key))`;
   }
 }
 

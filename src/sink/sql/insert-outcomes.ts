@@ -33,6 +33,8 @@ export const insertNewOutcomes = (t: Tables) => `${INPUT}, ledger AS (
   INSERT INTO ${t.ledger} (message_id) SELECT message_id FROM logins UNION ALL SELECT message_id FROM rejects
 ), loaded AS (
   INSERT INTO ${t.logins} (${LOGIN_COLUMNS}) SELECT ${LOGIN_COLUMNS} FROM logins
+), feed AS (
+  INSERT INTO ${t.feed} (${LOGIN_COLUMNS}) SELECT ${LOGIN_COLUMNS} FROM logins
 )
 INSERT INTO ${t.rejects} (${REJECT_COLUMNS}) SELECT ${REJECT_COLUMNS} FROM rejects`;
 
@@ -49,6 +51,9 @@ export const insertOutcomes = (t: Tables) => `${INPUT}, fresh AS (
   INSERT INTO ${t.logins} (${LOGIN_COLUMNS})
   SELECT ${LOGIN_COLUMNS} FROM logins WHERE message_id IN (SELECT message_id FROM fresh)
   RETURNING 1
+), feed AS (
+  INSERT INTO ${t.feed} (${LOGIN_COLUMNS})
+  SELECT ${LOGIN_COLUMNS} FROM logins WHERE message_id IN (SELECT message_id FROM fresh)
 ), rejected AS (
   INSERT INTO ${t.rejects} (${REJECT_COLUMNS})
   SELECT ${REJECT_COLUMNS} FROM rejects WHERE message_id IN (SELECT message_id FROM fresh)

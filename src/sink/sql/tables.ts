@@ -13,6 +13,12 @@ export interface Tables {
   readonly audit: string;
   readonly erasures: string;
   readonly config: string;
+  /** The report's load journal and rollups (sql/rollups.ts). */
+  readonly feed: string;
+  readonly rollupState: string;
+  readonly pairs: string;
+  readonly totals: string;
+  readonly daily: string;
 }
 
 /** The tables by their unqualified names, as the catalog knows them. */
@@ -23,6 +29,11 @@ export const TABLE_NAMES = {
   audit: "securelog_audit",
   erasures: "securelog_erasures",
   config: "securelog_config",
+  feed: "securelog_report_feed",
+  rollupState: "securelog_report_state",
+  pairs: "securelog_report_pairs",
+  totals: "securelog_report_totals",
+  daily: "securelog_report_daily",
 } as const;
 
 export type TableRole = keyof typeof TABLE_NAMES;
@@ -41,5 +52,10 @@ export function tablesIn(schema: string): Tables {
     audit: q(TABLE_NAMES.audit),
     erasures: q(TABLE_NAMES.erasures),
     config: q(TABLE_NAMES.config),
+    feed: q(TABLE_NAMES.feed),
+    rollupState: q(TABLE_NAMES.rollupState),
+    pairs: q(TABLE_NAMES.pairs),
+    totals: q(TABLE_NAMES.totals),
+    daily: q(TABLE_NAMES.daily),
   });
 }
