@@ -1,7 +1,7 @@
 // `node scripts/report-scale.ts [ROWS]`: how long `securelog report` takes as the table grows. Generates ROWS
 // (default 10,000,000) login rows over 90 days straight into a fresh database with SQL (not through the load
 // path: the shapes matter here, not the masking), with about 5 logins per user, 4 per device and 3 per address,
-// and masks of the stored length: nearly every login is a new (device, user) and (user, address) pair, the worst
+// and masks of the stored length, in date order as loads append them: nearly every login is a new (device, user) and (user, address) pair, the worst
 // case for the rollups. Then times `report --rebuild` (the rows bypassed the load path's feed), the whole report
 // and a one-day --since, then a 91st day of ROWS/90 rows written as a load writes them (user_logins and the feed)
 // and the report that folds it. Each figure is wall clock of the CLI process from start to exit (as a user
@@ -33,7 +33,7 @@ await db.query(`INSERT INTO user_logins
          'k1:' || md5('dev' || (g % ${Math.max(1, Math.floor(ROWS / 4))})) || md5('dev2' || g % ${Math.max(1, Math.floor(ROWS / 4))}),
          CASE WHEN g % 3 = 0 THEN NULL ELSE (ARRAY['DE','RU','GB','NG'])[1 + g % 4] END,
          1 + (g % 7) / 3,
-         DATE '2026-09-01' + (g % 90)
+         DATE '2026-09-01' + ((g - 1) * 90::bigint / ${ROWS})::int
   FROM generate_series(1, ${ROWS}) g`);
 await db.query("ANALYZE user_logins");
 const generated = (performance.now() - started) / 1000;
@@ -71,4 +71,6 @@ process.stdout.write(
     `  --since 2026-11-29 (one day): ${seconds(oneDay)} s\n` +
     `  a new day of ${perDay.toLocaleString("en")} rows loaded: the report that folds it ${folding.toFixed(2)} s, then ${seconds(after)} s\n`,
 );
-await db.drop();
+// REPORT_SCALE_KEEP=1 keeps the database for a closer look (EXPLAIN ANALYZE); its URL is printed.
+if (process.env.REPORT_SCALE_KEEP === "1") process.stdout.write(`  kept: ${db.url}\n`);
+else await db.drop();

@@ -28,6 +28,10 @@ const ANALYZE_FROM = 1000;
  * transaction, so the rollups it then reads hold exactly the rows of user_logins that snapshot sees.
  */
 export async function fold(client: pg.ClientBase, t: Tables): Promise<number> {
+  // Creating the fold's temporary table writes the catalog, and its commit then waits for a WAL flush: not for
+  // nothing when nothing was loaded since the last report.
+  const pending = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${t.feed}) AS any`);
+  if (pending.rows[0]?.any !== true) return 0;
   const [create, take] = takeFeed(t);
   await client.query(create ?? "");
   const taken = (await client.query(take ?? "")).rowCount ?? 0;
@@ -88,6 +92,9 @@ export async function rebuildRollups(client: pg.ClientBase, t: Tables): Promise<
       await client.query(foldTotals(t, t.logins));
       for (const statement of foldDays(t, null)) await client.query(statement);
       await client.query(markRollups(t), [true, "rebuilt"]);
+      // Fresh statistics: the planner's guess for a table just filled is far off (a sort over every device
+      // instead of the front of an index).
+      await client.query(`ANALYZE ${t.pairs}, ${t.totals}, ${t.daily}`);
       const rows = await client.query<{ n: string }>(
         `SELECT coalesce(sum(logins), 0)::text AS n FROM ${t.daily} WHERE kind = 'D'`,
       );

@@ -83,10 +83,8 @@ async function readSections(
   const rows = async <R extends pg.QueryResultRow>(sql: string) => (await client.query<R>(sql, params)).rows;
   const read = async (grouping: Grouping) => {
     const s: Section = section(grouping, source(grouping, rollups, whole));
-    return {
-      list: await rows(s.list),
-      hidden: (await rows<{ groups: number; logins: number }>(s.hidden))[0] ?? { groups: 0, logins: 0 },
-    };
+    const [row] = await rows<{ list: unknown[]; groups: number; logins: number }>(s.statement);
+    return { list: row?.list ?? [], hidden: { groups: row?.groups ?? 0, logins: row?.logins ?? 0 } };
   };
   const days = await read(g.days);
   const rejections = await rows(rejectionsQuery(t));

@@ -44,8 +44,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       floor: 1,
       limited: false,
       rolled: {
-        grouped: (where) =>
-          `SELECT day AS date, logins::int AS logins, users FROM ${t.daily} WHERE kind = 'D' AND ${where}`,
+        grouped: (where) => `SELECT day AS date, logins, users FROM ${t.daily} WHERE kind = 'D' AND ${where}`,
         perDay: true,
       },
     },
@@ -60,9 +59,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       floor: 2,
       limited: true,
       rolled: {
-        grouped: (
-          where,
-        ) => `SELECT key AS masked_device_id, users, logins::int AS logins, first_seen, last_seen
+        grouped: (where) => `SELECT key AS masked_device_id, users, logins, first_seen, last_seen
         FROM ${t.totals} WHERE kind = 'd' AND ${where}`,
         perDay: false,
       },
@@ -76,7 +73,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       floor: 2,
       limited: true,
       rolled: {
-        grouped: (where) => `SELECT day AS date, key AS masked_ip, users, logins::int AS logins
+        grouped: (where) => `SELECT day AS date, key AS masked_ip, users, logins
         FROM ${t.daily} WHERE kind = 'i' AND ${where}`,
         perDay: true,
       },
@@ -91,7 +88,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       floor: 1,
       limited: true,
       rolled: {
-        grouped: (where) => `SELECT key AS user_id, devices, ips, logins::int AS logins, 1 AS users
+        grouped: (where) => `SELECT key AS user_id, devices, ips, logins, 1 AS users
         FROM ${t.totals} WHERE kind = 'u' AND ${where}`,
         perDay: false,
       },
@@ -105,7 +102,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       floor: 1,
       limited: false,
       rolled: {
-        grouped: (where) => `SELECT day AS date, key::int AS app_version, logins::int AS logins, users
+        grouped: (where) => `SELECT day AS date, key::int AS app_version, logins, users
         FROM ${t.daily} WHERE kind = 'v' AND ${where}`,
         perDay: true,
       },
@@ -119,7 +116,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       limited: true,
       rolled: {
         grouped: (where) =>
-          `SELECT key AS device_type, logins::int AS logins, users FROM ${t.totals} WHERE kind = 't' AND ${where}`,
+          `SELECT key AS device_type, logins, users FROM ${t.totals} WHERE kind = 't' AND ${where}`,
         perDay: false,
       },
     },
@@ -132,7 +129,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
       limited: true,
       rolled: {
         grouped: (where) =>
-          `SELECT key AS locale, logins::int AS logins, users FROM ${t.totals} WHERE kind = 'l' AND ${where}`,
+          `SELECT key AS locale, logins, users FROM ${t.totals} WHERE kind = 'l' AND ${where}`,
         perDay: false,
       },
     },
@@ -146,10 +143,14 @@ const AS_TEXT = (columns: string) =>
     .map((c) => (["date", "first_seen", "last_seen"].includes(c) ? `${c}::text AS ${c}` : c))
     .join(", ");
 
-/** The report's statements for one grouping: $1 since, $2 until (NULL: open), $3 top, $4 K. */
+/**
+ * The report's statement for one grouping, $1 since, $2 until (NULL: open), $3 top, $4 K: one row, `list` (the
+ * groups shown, as JSON) and `groups` and `logins` (those left out for K). One statement, so that a grouping of
+ * rows is aggregated once for both (MATERIALIZED); a grouping of rollups is left to each use instead, where the
+ * top N come from the front of an index.
+ */
 export interface Section {
-  readonly list: string;
-  readonly hidden: string;
+  readonly statement: string;
 }
 
 const inRange = (column: string) =>
@@ -167,13 +168,15 @@ export function section(g: Grouping, from: "rows" | "rollups" = "rows"): Section
   // Totals are over every day: their condition only references the (NULL) range, as every parameter must be.
   const rolledWhere = g.rolled.perDay ? inRange("day") : "$1::date IS NULL AND $2::date IS NULL";
   const grouped = from === "rows" ? g.grouped(inRange("create_date")) : g.rolled.grouped(rolledWhere);
+  const listed = `SELECT ${AS_TEXT(g.columns)} FROM g WHERE users >= greatest($4::int, ${g.floor})
+    ORDER BY ${g.order}${g.limited ? " LIMIT $3::int" : ""}`;
   return {
-    // Every parameter is referenced in every statement (PostgreSQL must know each one's type).
-    list: `WITH g AS (${grouped}) SELECT ${AS_TEXT(g.columns)} FROM g
-      WHERE users >= greatest($4::int, ${g.floor}) AND $3::int >= 0
-      ORDER BY ${g.order}${g.limited ? " LIMIT $3::int" : ""}`,
-    hidden: `WITH g AS (${grouped}) SELECT count(*)::int AS groups, coalesce(sum(logins), 0)::int AS logins
-      FROM g WHERE users >= ${g.floor} AND users < $4::int AND $3::int >= 0`,
+    // Every parameter is referenced (PostgreSQL must know each one's type).
+    statement: `WITH g AS ${from === "rows" ? "MATERIALIZED" : "NOT MATERIALIZED"} (${grouped}),
+      hidden AS (SELECT count(*)::int AS groups, coalesce(sum(logins), 0)::int AS logins
+        FROM g WHERE users >= ${g.floor} AND users < $4::int AND $3::int >= 0)
+      SELECT (SELECT coalesce(json_agg(l ORDER BY ${g.order}), '[]') FROM (${listed}) l) AS list,
+        hidden.groups, hidden.logins FROM hidden`,
   };
 }
 

@@ -71,7 +71,7 @@ export const EXPECTED_TABLES: Readonly<Record<TableRole, readonly ExpectedColumn
   totals: [
     { name: "kind", type: "text" },
     { name: "key", type: "text", nullable: true },
-    { name: "logins", type: "bigint" },
+    { name: "logins", type: "integer" },
     { name: "users", type: "integer" },
     { name: "devices", type: "integer" },
     { name: "ips", type: "integer" },
@@ -82,7 +82,7 @@ export const EXPECTED_TABLES: Readonly<Record<TableRole, readonly ExpectedColumn
     { name: "kind", type: "text" },
     { name: "day", type: "date" },
     { name: "key", type: "text", nullable: true },
-    { name: "logins", type: "bigint" },
+    { name: "logins", type: "integer" },
     { name: "users", type: "integer" },
   ],
   audit: [

@@ -208,7 +208,7 @@ describe("least privilege: INSERT and SELECT suffice once the tables exist", () 
       );
       assert.equal(owner.code, 0, owner.stderr);
       await db.query(
-        `GRANT SELECT, INSERT ON user_logins, user_logins_rejects, securelog_processed TO ${role}; GRANT SELECT ON securelog_erasures, securelog_config TO ${role}`,
+        `GRANT SELECT, INSERT ON user_logins, user_logins_rejects, securelog_processed TO ${role}; GRANT SELECT ON securelog_erasures, securelog_config TO ${role}; GRANT INSERT ON securelog_report_feed TO ${role}`,
       );
       const run = await runCli(
         [...DRAIN, "--queue-url", await queueWith(6, 11), "--database-url", limited.href],
@@ -262,12 +262,22 @@ const DOCUMENTED_GRANTS = {
   run: [
     "GRANT SELECT, INSERT ON user_logins, user_logins_rejects, securelog_processed TO {role}",
     "GRANT SELECT, INSERT ON securelog_erasures, securelog_config TO {role}",
+    "GRANT INSERT ON securelog_report_feed TO {role}",
   ],
   reveal: [
     "GRANT INSERT ON securelog_audit TO {role}",
     "GRANT USAGE ON SEQUENCE securelog_audit_id_seq TO {role}",
   ],
-  forget: ["GRANT DELETE ON user_logins, user_logins_rejects TO {role}"],
+  forget: [
+    "GRANT DELETE ON user_logins, user_logins_rejects TO {role}",
+    "GRANT TRUNCATE ON securelog_report_feed, securelog_report_pairs, securelog_report_totals, securelog_report_daily TO {role}",
+    "GRANT UPDATE ON securelog_report_state TO {role}",
+  ],
+  report: [
+    "GRANT SELECT, DELETE ON securelog_report_feed TO {role}",
+    "GRANT SELECT ON securelog_report_state TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON securelog_report_pairs, securelog_report_totals, securelog_report_daily TO {role}",
+  ],
 } as const;
 
 describe("least privilege: exactly the documented grants", () => {
@@ -281,7 +291,7 @@ describe("least privilege: exactly the documented grants", () => {
     }
   });
 
-  it("a role with the grants the README lists runs run, stats, reveal and forget", async () => {
+  it("a role with the grants the README lists runs run, stats, report (folding), reveal and forget", async () => {
     const db = await createTestDatabase();
     let passed = false;
     const testRole = await createTestRole(db.url, "securelog_documented");
@@ -324,11 +334,16 @@ describe("least privilege: exactly the documented grants", () => {
         KEY,
       );
       assert.equal(reveal.code, 0, reveal.stderr);
+      const report = await runCli(["report", "--json", "--database-url", limited.href]);
+      assert.equal(report.code, 0, report.stderr);
+      assert.equal(report.stderr, "", "the report folded its rollups with these grants");
+      // An address that has rows, so that forget also clears the report's rollups.
       const forget = await runCli(
-        ["forget", "--ip", "10.1.2.3", "--reason", "ticket 8", "--database-url", limited.href],
+        ["forget", "--ip", reveal.stdout.trim(), "--reason", "ticket 8", "--database-url", limited.href],
         KEY,
       );
       assert.equal(forget.code, 0, forget.stderr);
+      assert.match(forget.stdout, /[1-9]\d* rows?/);
       passed = true;
     } finally {
       await testRole.drop();

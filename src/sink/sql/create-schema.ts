@@ -76,20 +76,24 @@ export function createTable(t: Tables, role: TableRole): string {
     // count of distinct users grows only when a pair is new. Masked values only, as in user_logins.
     case "pairs":
       return `CREATE TABLE IF NOT EXISTS ${t.pairs}(
-    kind text NOT NULL, a text, b text NOT NULL,
+    kind text NOT NULL, a text COLLATE "C", b text COLLATE "C" NOT NULL,
     UNIQUE NULLS NOT DISTINCT (kind, a, b))`;
-    // One row per device (d), user (u), device type (t) and locale (l), over every day.
+    // One row per device (d), user (u), device type (t) and locale (l), over every day; indexed in the report's
+    // orders, so that its top N are read from the front of an index however many devices there are.
     case "totals":
       return `CREATE TABLE IF NOT EXISTS ${t.totals}(
     kind text NOT NULL, key text,
-    logins bigint NOT NULL, users integer NOT NULL, devices integer NOT NULL, ips integer NOT NULL,
+    logins integer NOT NULL, users integer NOT NULL, devices integer NOT NULL, ips integer NOT NULL,
     first_seen date, last_seen date,
-    UNIQUE NULLS NOT DISTINCT (kind, key))`;
+    UNIQUE NULLS NOT DISTINCT (kind, key));
+  CREATE INDEX IF NOT EXISTS securelog_report_totals_users ON ${t.totals} (kind, users DESC, logins DESC, key);
+  CREATE INDEX IF NOT EXISTS securelog_report_totals_roaming ON ${t.totals} (devices DESC, ips DESC, logins DESC, key)
+    WHERE kind = 'u'`;
     // One row per day (D), day and app_version (v), and day and address with two users or more (i).
     case "daily":
       return `CREATE TABLE IF NOT EXISTS ${t.daily}(
     kind text NOT NULL, day date NOT NULL, key text,
-    logins bigint NOT NULL, users integer NOT NULL,
+    logins integer NOT NULL, users integer NOT NULL,
     UNIQUE NULLS NOT DISTINCT (kind, day, key))`;
   }
 }
