@@ -1,3 +1,5 @@
+import { rename, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { type Env, type Flags, loadDatabase } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { type RollupStatus, rebuildRollups } from "../report/fold.ts";
@@ -87,6 +89,23 @@ async function installViews(flags: Flags, io: CliIo, env: Env): Promise<number> 
   return 0;
 }
 
+/** The page, written whole or not at all (a temporary file beside it, renamed). */
+async function writeHtml(path: string, report: Report): Promise<string> {
+  const { reportHtml } = await import("../report/report-html.ts");
+  const target = resolve(path);
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, reportHtml(report, new Date()), { mode: 0o600 });
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new ConfigError(
+      `cannot write --html ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return target;
+}
+
 /** Why a report read user_logins rather than its rollups, and what makes the next one fast. */
 const SLOW: Record<Exclude<RollupStatus, "current">, string> = {
   stale:
@@ -131,6 +150,15 @@ export async function reportCommand(
     readReport(client, t, { since, until, top: sizes.top, minGroup: sizes.minGroup }),
   );
   if (rollups !== "current") print(io.stderr, `securelog: note: ${SLOW[rollups]}`);
+  if (typeof flags.html === "string") {
+    const file = await writeHtml(flags.html, report);
+    // With --json, stdout stays one JSON document; the page's path goes to stderr.
+    print(
+      flags.json === true ? io.stderr : io.stdout,
+      `wrote ${file}: open it in a browser (it loads nothing from anywhere)`,
+    );
+    if (flags.json !== true) return 0;
+  }
   if (flags.json === true) printJson(io.stdout, report);
   else print(io.stdout, formatReport(report));
   return 0;

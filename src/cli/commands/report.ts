@@ -8,17 +8,20 @@ const TOP = {
   description: "Rows in each list (devices, addresses, users, device types, locales).",
 } as const satisfies OptionSpec;
 
+const HTML_MIN_GROUP = 5;
+
 const MIN_GROUP = {
   type: "string",
   valueName: "K",
   integer: { min: 1, max: 1000, default: 1 },
-  description: "Leave out groups with fewer than K distinct users (counted as other); 5 or more to share.",
+  description:
+    "Leave out groups with fewer than K distinct users (counted as other); 5 or more to share (--html: 5).",
 } as const satisfies OptionSpec;
 
 export const report: Command = {
   name: "report",
   summary: "What analysts ask of the masks: volume, shared devices, busy addresses, roaming users, versions.",
-  about: `Usage: securelog report [--since DATE] [--until DATE] [--top N] [--min-group K] [--json]
+  about: `Usage: securelog report [--since DATE] [--until DATE] [--top N] [--min-group K] [--json] [--html FILE]
        securelog report --install-views
        securelog report --rebuild
 
@@ -46,6 +49,12 @@ directly and says so.`,
       description:
         "Create (or replace) the report's SQL views in the schema for BI tools, then exit (needs CREATE).",
     },
+    html: {
+      type: "string",
+      valueName: "FILE",
+      description:
+        "Also write the report as one self-contained page with charts (opens offline, loads nothing); --min-group defaults to 5.",
+    },
     rebuild: {
       type: "boolean",
       description:
@@ -59,6 +68,9 @@ directly and says so.`,
   run: async (flags, _, io) =>
     (await import("../report.ts")).reportCommand(flags, io, io.env, {
       top: wholeOption(report.options, "top", flags) ?? TOP.integer.default,
-      minGroup: wholeOption(report.options, "min-group", flags) ?? MIN_GROUP.integer.default,
+      // A page is made to be passed on: by default it leaves out groups of fewer than five users.
+      minGroup:
+        wholeOption(report.options, "min-group", flags) ??
+        (typeof flags.html === "string" ? HTML_MIN_GROUP : MIN_GROUP.integer.default),
     }),
 };
