@@ -39,9 +39,50 @@ async function showResults(databaseUrl: string, io: CliIo): Promise<void> {
       io.stdout,
       `\nThe embedded database now holds ${sample.loaded} rows and ${sample.rejected} rejections (every run adds the sample again; --fresh starts over).`,
     );
+    print(
+      io.stdout,
+      "\nWhat the masks are for: `securelog report` finds shared devices, busy addresses, roaming users and version adoption in them. `npm start -- --keep` keeps this database up so you can run it (the exact commands are printed).",
+    );
   } finally {
     await client.end();
   }
+}
+
+/**
+ * `demo --keep`: the embedded database and queue stay up until Ctrl-C (SIGINT or SIGTERM), with the exact commands
+ * that read them, so that a newcomer can try the report, the page, stats and psql on the demo's rows.
+ */
+async function keepServing(
+  databaseUrl: string,
+  endpoint: string,
+  queueUrl: string,
+  keyFile: string,
+  io: CliIo,
+): Promise<void> {
+  const db = `--database-url ${databaseUrl}`;
+  print(
+    io.stdout,
+    [
+      "",
+      "The embedded PostgreSQL and SQS stay up until you press Ctrl-C. In another terminal:",
+      `  npx securelog report ${db}`,
+      `  npx securelog report --html report.html ${db}`,
+      `  npx securelog stats ${db}`,
+      `  psql ${databaseUrl} -c 'SELECT * FROM user_logins LIMIT 5'`,
+      `  npx securelog run --until-empty --queue-url ${queueUrl} --endpoint ${endpoint} --key-file ${keyFile} ${db}`,
+      "(the last one loads whatever you send to the queue; the embedded database takes one connection at a time)",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolveStop();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  print(io.stdout, "stopping the embedded PostgreSQL and SQS (the data stays in the demo's folder)");
 }
 
 /** `securelog demo`: the whole pipeline with nothing installed but this repository's dependencies. */
@@ -103,6 +144,7 @@ export async function demo(flags: Flags, io: CliIo): Promise<void> {
     // PGlite executes one statement at a time: a second writer would only wait.
     await executeRun(config, io, { writers: 1 });
     await showResults(postgres.databaseUrl, io);
+    if (flags.keep === true) await keepServing(postgres.databaseUrl, sqs.endpoint, queueUrl, keyFile, io);
   } finally {
     await sqs.stop();
     await postgres.stop();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { generateEvents } from "../fixtures/sample-events.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, startCli, until } from "../helpers/cli.ts";
 
 describe("securelog demo (what `npm start` runs)", () => {
   it("runs the bundled sample through embedded SQS and PostgreSQL and prints masked rows only", async () => {
@@ -41,6 +41,32 @@ describe("securelog demo (what `npm start` runs)", () => {
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, new RegExp(`holds ${2 * (500 - bad)} rows`));
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--keep keeps the demo's database up: the printed report commands work against it, and Ctrl-C stops it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "securelog-demo-keep-"));
+    const demo = startCli(["demo", "--data-dir", dir, "--fresh", "--keep"]);
+    try {
+      await until(() => demo.output().includes("until you press Ctrl-C"), "the demo's commands", 120_000);
+      const command = /npx securelog report (--database-url \S+)/.exec(demo.output());
+      assert.ok(command?.[1] !== undefined, demo.output());
+      const url = command[1].replace("--database-url ", "");
+      const report = await runCli(["report", "--json", "--database-url", url]);
+      assert.equal(report.code, 0, report.stderr);
+      const document = JSON.parse(report.stdout) as { days: { logins: number }[]; shared_devices: unknown[] };
+      assert.ok(document.days.reduce((n, d) => n + d.logins, 0) > 400, "the demo's rows are in the report");
+      const html = join(dir, "report.html");
+      const page = await runCli(["report", "--html", html, "--database-url", url]);
+      assert.equal(page.code, 0, page.stderr);
+      assert.match(readFileSync(html, "utf8"), /<canvas|Chart/);
+      demo.child.kill("SIGINT");
+      const done = await demo.done;
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stdout, /stopping the embedded PostgreSQL and SQS/);
+    } finally {
+      demo.child.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     }
   });

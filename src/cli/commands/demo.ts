@@ -5,12 +5,13 @@ export const demo: Command = {
   name: "demo",
   summary:
     "The whole pipeline on an embedded SQS emulator and embedded PostgreSQL, seeded with sample events.",
-  about: `Usage: securelog demo [--data-dir DIR] [--fresh]
+  about: `Usage: securelog demo [--data-dir DIR] [--fresh] [--keep]
 
 Runs the whole pipeline on this machine with nothing else installed: an in-process SQS emulator (fauxqs) with
 queue login-queue seeded from samples/login-events.jsonl, and an embedded PostgreSQL (PGlite, kept in DIR),
 both listening on 127.0.0.1 only, with a demo key generated into DIR. Prints the summary and a few masked
-rows.
+rows. With --keep, both stay up until Ctrl-C, and the exact commands to run securelog report (and --html),
+stats and psql against them are printed.
 It needs the development install (npm ci in a clone): the emulator and PGlite are dev dependencies.`,
   options: {
     "data-dir": {
@@ -20,6 +21,10 @@ It needs the development install (npm ci in a clone): the emulator and PGlite ar
       description: "Where the embedded database and the demo key live.",
     },
     fresh: { type: "boolean", description: "Delete DIR's database first, so counts start from zero." },
+    keep: {
+      type: "boolean",
+      description: "Keep the embedded PostgreSQL and SQS up until Ctrl-C, and print how to report on them.",
+    },
     "log-level": {
       ...RUN_OPTIONS["log-level"],
       env: [],
