@@ -203,6 +203,13 @@ for (const mode of ["hmac", "encrypt"] as const) {
           [newPrefix],
         );
         assert.equal(Number(staleRejects[0]?.n), 0, "rejections too");
+        // The report's rollups held the old masks: cleared with the rows, stale until a rebuild.
+        const rollups = await db.query<{ valid: boolean; old: string }>(
+          `SELECT (SELECT valid FROM securelog_report_state) AS valid,
+             (SELECT count(*) FROM securelog_report_pairs) + (SELECT count(*) FROM securelog_report_totals)
+               + (SELECT count(*) FROM securelog_report_feed) AS old`,
+        );
+        assert.deepEqual(rollups[0], { valid: false, old: "0" });
         const onlyNew = await runCli(
           ["reveal", "--reason", "after rotation", sample?.masked_ip ?? "", "--database-url", db.url],
           {
