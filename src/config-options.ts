@@ -236,6 +236,16 @@ export const RUN_OPTIONS = {
     docs: "after SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue (exit 1)",
     integer: { min: 1, max: 3600, default: 25 },
   },
+  "fold-every": {
+    type: "string",
+    env: ["SECURELOG_FOLD_EVERY"],
+    valueName: "SECONDS",
+    defaultText: "`60`, never with `--until-empty`",
+    description:
+      "How often a run that follows the queue folds new rows into the report's rollups (0: never).",
+    docs: "how often a run that follows the queue folds the rows it loaded into the report's rollups, so that `securelog report` has little left to fold (0: never; a drain never does, the report folds what is left). One replica folds at a time",
+    integer: { min: 0, max: 86_400, default: 60 },
+  },
   "until-empty": {
     type: "boolean",
     description: "Drain the queue and exit 0 once a receive comes back empty on every poller.",

@@ -58,6 +58,8 @@ export interface RunConfig {
   readonly maxInFlightMb: number;
   readonly maxRetryTimeMs: number;
   readonly shutdownTimeoutMs: number;
+  /** How often to fold loaded rows into the report's rollups (report/fold-timer.ts); 0: never (always in a drain). */
+  readonly foldEveryMs: number;
   readonly untilEmpty: boolean;
   /** Read, transform and report, write nothing, return the messages (cli/dry-run.ts). */
   readonly dryRun: boolean;
@@ -352,6 +354,8 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     maxRetryTimeMs: integer("max-retry-time", flags, env) * 1000,
     // Kubernetes' default grace period is 30 s; finishing within it avoids a SIGKILL.
     shutdownTimeoutMs: integer("shutdown-timeout", flags, env) * 1000,
+    // A drain ends when the queue is empty: the report folds what it loaded.
+    foldEveryMs: untilEmpty ? 0 : integer("fold-every", flags, env) * 1000,
     untilEmpty,
     dryRun: flags["dry-run"] === true,
     json: flags.json === true,

@@ -6,6 +6,7 @@ import { RunSummary } from "../ops/summary.ts";
 import { TransformingWriter } from "../pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline, type PipelineOptions } from "../pipeline/pipeline.ts";
+import { foldEvery } from "../report/fold-timer.ts";
 import { describeDatabase } from "../sink/pg-errors.ts";
 import { PgSink } from "../sink/pg-sink.ts";
 import { tablesIn } from "../sink/sql/tables.ts";
@@ -86,7 +87,8 @@ function openEnds(
     databaseUrl: config.databaseUrl,
     tables: tablesIn(config.schema),
     rejecter: reject,
-    poolSize: tuning.writers + 1,
+    // ...and one for the periodic fold into the report's rollups.
+    poolSize: tuning.writers + 1 + (config.foldEveryMs > 0 ? 1 : 0),
     onIdleError: (error) => logger.warn(`idle database connection failed: ${error.message}`),
   });
   resources.defer(() => sink.close());
@@ -240,6 +242,15 @@ export async function executeRun(
       else print(io.stdout, summary.format());
     });
     resources.use(operations);
+    if (config.foldEveryMs > 0)
+      resources.use(
+        foldEvery(
+          config.foldEveryMs,
+          (work) => ends.sink.withConnection(work),
+          tablesIn(config.schema),
+          logger,
+        ),
+      );
     await pipeline.run();
     return summary;
   } finally {

@@ -10,7 +10,7 @@ import { ReportSchema } from "../../src/report/report-schema.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { generateEvents } from "../fixtures/sample-events.ts";
-import { type CliResult, runCli, startCli } from "../helpers/cli.ts";
+import { type CliResult, runCli, startCli, until } from "../helpers/cli.ts";
 import { createTestDatabase, createTestRole, type TestDatabase } from "../helpers/postgres.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
 
@@ -108,6 +108,44 @@ describe("the report's rollups", () => {
       assert.deepEqual(r, await fromRows());
     },
   );
+
+  check("a run that follows the queue folds what it loads every --fold-every seconds", async () => {
+    const queueUrl = await sqs.createQueue("rollups-follow");
+    const more = generateEvents(400, { seed: 78 });
+    await sqs.send(
+      queueUrl,
+      more.map((e) => e.body),
+    );
+    const follow = startCli(["run", "--fold-every", "1", "--wait-time", "1", "--queue-url", queueUrl], {
+      ...KEY,
+      DATABASE_URL: db.url,
+    });
+    let last = "";
+    const counts = async () =>
+      (
+        await db.query<{ rows: string; folded: string; feed: string }>(
+          `SELECT (SELECT count(*) FROM user_logins) AS rows,
+             (SELECT coalesce(sum(logins), 0) FROM securelog_report_daily WHERE kind = 'D') AS folded,
+             (SELECT count(*) FROM securelog_report_feed) AS feed`,
+        )
+      )[0];
+    const expected = events.concat(more).filter((e) => e.expect === "row").length;
+    try {
+      await until(
+        async () => {
+          const c = await counts();
+          last = JSON.stringify(c);
+          return Number(c?.rows) === expected && Number(c?.folded) === expected && Number(c?.feed) === 0;
+        },
+        () => `every row folded by the run itself: ${last}`,
+        30_000,
+      );
+    } finally {
+      follow.child.kill("SIGTERM");
+    }
+    assert.equal((await follow.done).code, 0, follow.output());
+    assert.deepEqual(json(await report()), await fromRows());
+  });
 
   check("--since and --until mix per-day rollups with rows and still equal user_logins", async () => {
     const [range] = await db.query<{ d: string }>("SELECT min(create_date)::text AS d FROM user_logins");

@@ -15,6 +15,9 @@ import type { Tables } from "./tables.ts";
 
 /** Folds, rebuilds and clearings of one schema run one at a time (a session lock: held across a transaction). */
 export const lockRollups = (t: Tables) => `SELECT pg_advisory_lock(7262847, hashtext('${t.schema}'))`;
+/** The same lock, only if free: a replica's periodic fold skips a turn rather than wait behind a report. */
+export const tryLockRollups = (t: Tables) =>
+  `SELECT pg_try_advisory_lock(7262847, hashtext('${t.schema}')) AS got`;
 export const unlockRollups = (t: Tables) => `SELECT pg_advisory_unlock(7262847, hashtext('${t.schema}'))`;
 const lockRollupsInTransaction = (t: Tables) =>
   `SELECT pg_advisory_xact_lock(7262847, hashtext('${t.schema}'))`;
