@@ -82,6 +82,29 @@ export function itWithDatabase(name: string, body: (db: TestDatabase) => Promise
   });
 }
 
+/**
+ * For a describe() whose tests share one database: `check` runs a test and notes a failure, `keep()` says whether
+ * to keep the database for inspection when the suite ends (pass it to drop).
+ */
+export function failureTracker(): {
+  check: (name: string, body: () => Promise<void>) => void;
+  keep: () => boolean;
+} {
+  let failed = false;
+  return {
+    check: (name, body) =>
+      it(name, async () => {
+        try {
+          await body();
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }),
+    keep: () => failed,
+  };
+}
+
 /** Connection arguments of psql and pg_dump for a database URL (trust auth: no password). */
 function clientArgs(databaseUrl: string): string[] {
   const url = new URL(databaseUrl);

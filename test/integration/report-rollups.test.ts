@@ -4,14 +4,19 @@
  * table, and `report --rebuild` restores them. Real PostgreSQL, real CLI, the SQS emulator.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe } from "node:test";
 import type { z } from "zod";
 import { ReportSchema } from "../../src/report/report-schema.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { generateEvents } from "../fixtures/sample-events.ts";
 import { type CliResult, runCli, startCli, until } from "../helpers/cli.ts";
-import { createTestDatabase, createTestRole, type TestDatabase } from "../helpers/postgres.ts";
+import {
+  createTestDatabase,
+  createTestRole,
+  failureTracker,
+  type TestDatabase,
+} from "../helpers/postgres.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
 
 const KEY_TEXT = generateKeyText();
@@ -33,7 +38,7 @@ function json(result: CliResult): z.infer<typeof ReportSchema> {
 describe("the report's rollups", () => {
   let db: TestDatabase;
   let sqs: TestSqs;
-  let passed = true;
+  const { check, keep } = failureTracker();
   const report = (...args: string[]) =>
     runCli(["report", "--json", "--top", "1000", "--database-url", db.url, ...args]);
   /** The same report read from user_logins alone (the rollups marked stale for it, then current again). */
@@ -57,17 +62,8 @@ describe("the report's rollups", () => {
   });
   after(async () => {
     await sqs?.stop();
-    await db?.drop(!passed);
+    await db?.drop(keep());
   });
-  const check = (name: string, body: () => Promise<void>) =>
-    it(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        passed = false;
-        throw error;
-      }
-    });
 
   check(
     "rows loaded while reports fold are counted once: the report equals user_logins read whole",

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe } from "node:test";
 import { z } from "zod";
 import { ReportSchema } from "../../src/report/report-schema.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";
 import { generateKeyText, keyRing, parseKey } from "../../src/transform/mask-key.ts";
 import { type CliResult, runCli } from "../helpers/cli.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { createTestDatabase, failureTracker, type TestDatabase } from "../helpers/postgres.ts";
 
 /**
  * The report over generated rows with planted patterns, written straight into user_logins with the masks a run
@@ -83,7 +83,7 @@ function json(result: CliResult): z.infer<typeof ReportSchema> {
 
 describe("securelog report", () => {
   let db: TestDatabase;
-  let passed = true;
+  const { check, keep } = failureTracker();
   const rows = plantedRows();
   const report = (...args: string[]) => runCli(["report", "--database-url", db.url, ...args]);
 
@@ -111,17 +111,8 @@ describe("securelog report", () => {
     );
   });
   after(async () => {
-    await db?.drop(!passed);
+    await db?.drop(keep());
   });
-  const check = (name: string, body: () => Promise<void>) =>
-    it(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        passed = false;
-        throw error;
-      }
-    });
 
   check("finds each planted pattern at the top of its section, with the exact stored mask", async () => {
     const r = json(await report("--json"));
