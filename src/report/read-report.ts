@@ -3,14 +3,7 @@ import { errorCode } from "../errors.ts";
 import type { Tables } from "../sink/sql/tables.ts";
 import { rollupsPresent } from "../sink/stale-rollups.ts";
 import { fold, holdingRollups, type RollupStatus, rollupsValid } from "./fold.ts";
-import {
-  type Grouping,
-  groupings,
-  rejectionsQuery,
-  type Section,
-  section,
-  source,
-} from "./report-queries.ts";
+import { type GroupingName, groupings, rejectionsQuery, sectionStatement, source } from "./report-queries.ts";
 import { type HiddenCounts, type Report, ReportSchema } from "./report-schema.ts";
 
 export interface ReportOptions {
@@ -24,6 +17,13 @@ export interface ReportOptions {
 }
 
 const INSUFFICIENT_PRIVILEGE = "42501";
+
+/** One section as the statement returns it (report-queries.ts, sectionJson). */
+interface SectionRead {
+  readonly list: unknown[];
+  readonly groups: number;
+  readonly logins: number;
+}
 
 /**
  * Every section of the report, read in one REPEATABLE READ transaction: one snapshot, so a report over a table
@@ -80,20 +80,19 @@ async function readSections(
   const g = groupings(t);
   const whole = options.since === undefined && options.until === undefined;
   const params = [options.since ?? null, options.until ?? null, options.top, options.minGroup];
-  const rows = async <R extends pg.QueryResultRow>(sql: string) => (await client.query<R>(sql, params)).rows;
-  const read = async (grouping: Grouping) => {
-    const s: Section = section(grouping, source(grouping, rollups, whole));
-    const [row] = await rows<{ list: unknown[]; groups: number; logins: number }>(s.statement);
-    return { list: row?.list ?? [], hidden: { groups: row?.groups ?? 0, logins: row?.logins ?? 0 } };
+  const read = async (name: GroupingName) => {
+    const statement = sectionStatement(g[name], source(g[name], rollups, whole), t);
+    const s = (await client.query<{ section: SectionRead }>(statement, params)).rows[0]?.section;
+    return { list: s?.list ?? [], hidden: { groups: s?.groups ?? 0, logins: s?.logins ?? 0 } };
   };
-  const days = await read(g.days);
-  const rejections = await rows(rejectionsQuery(t));
-  const shared = await read(g.shared_devices);
-  const busy = await read(g.busy_ips);
-  const roaming = await read(g.roaming_users);
-  const versions = await read(g.app_versions);
-  const deviceTypes = await read(g.device_types);
-  const locales = await read(g.locales);
+  const days = await read("days");
+  const rejections = (await client.query(rejectionsQuery(t), params)).rows;
+  const shared = await read("shared_devices");
+  const busy = await read("busy_ips");
+  const roaming = await read("roaming_users");
+  const versions = await read("app_versions");
+  const deviceTypes = await read("device_types");
+  const locales = await read("locales");
   const other: HiddenCounts = {
     days: days.hidden,
     shared_devices: shared.hidden,

@@ -25,7 +25,7 @@ export function viewStatements(t: Tables): string[] {
     const grouping = g[name];
     return view(
       VIEW_NAMES[name],
-      `SELECT ${grouping.columns} FROM (${grouping.grouped("true")}) g WHERE users >= ${grouping.floor}`,
+      `SELECT ${grouping.columns} FROM (${grouping.grouped(t.logins)}) g WHERE users >= ${grouping.floor}`,
     );
   });
   return [...statements, view(VIEW_NAMES.rejections, rejectionsView(t))];

@@ -91,14 +91,15 @@ export const foldDays = (t: Tables, days: string | null) => {
   return [
     `DELETE FROM ${t.daily} WHERE ${days === null ? "true" : `day IN (${days})`}`,
     `INSERT INTO ${t.daily} (kind, day, key, logins, users)
-      SELECT 'D', create_date, NULL, count(*), count(DISTINCT user_id) FROM ${t.logins}
+      SELECT 'D', create_date, NULL, count(*), count(DISTINCT user_id COLLATE "C") FROM ${t.logins}
         WHERE ${which} GROUP BY create_date
       UNION ALL
-      SELECT 'v', create_date, app_version::text, count(*), count(DISTINCT user_id) FROM ${t.logins}
+      SELECT 'v', create_date, app_version::text, count(*), count(DISTINCT user_id COLLATE "C") FROM ${t.logins}
         WHERE ${which} GROUP BY create_date, app_version
       UNION ALL
-      SELECT 'i', create_date, masked_ip, count(*), count(DISTINCT user_id) FROM ${t.logins}
-        WHERE ${which} GROUP BY create_date, masked_ip HAVING count(DISTINCT user_id) >= 2`,
+      SELECT 'i', create_date, masked_ip COLLATE "C", count(*), count(DISTINCT user_id COLLATE "C")
+        FROM ${t.logins} WHERE ${which}
+        GROUP BY create_date, masked_ip COLLATE "C" HAVING count(DISTINCT user_id COLLATE "C") >= 2`,
   ];
 };
 
