@@ -3,7 +3,7 @@
 // path: the shapes matter here, not the masking), with about 5 logins per user, 4 per device and 3 per address,
 // and masks of the stored length, in date order as loads append them: nearly every login is a new (device, user) and (user, address) pair, the worst
 // case for the rollups. Then times `report --rebuild` (the rows bypassed the load path's feed), the whole report
-// and a one-day --since, then a 91st day of ROWS/90 rows written as a load writes them (user_logins and the feed)
+// and a one-day and a one-week --since, then a 91st day of ROWS/90 rows written as a load writes them (user_logins and the feed)
 // and the report that folds it. Each figure is wall clock of the CLI process from start to exit (as a user
 // waits); reports three times each. Prints the figures; writes nothing else.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -57,6 +57,7 @@ const rebuild = (() => {
 })();
 const whole = time([]);
 const oneDay = time(["--since", "2026-11-29"]);
+const week = time(["--since", "2026-11-23"]);
 const perDay = Math.floor(ROWS / 90);
 await db.query(`WITH r AS (SELECT 'u-' || (g % ${Math.max(1, Math.floor(ROWS / 5))}) AS user_id, 'ios' AS device_type,
     'k1:' || md5('ip' || g) || md5('new-ip' || g) AS masked_ip, 'k1:' || md5('dev' || g) || md5('new-dev' || g) AS masked_device_id,
@@ -69,6 +70,7 @@ process.stdout.write(
     `  report --rebuild: ${rebuild.toFixed(1)} s\n` +
     `  whole report: ${seconds(whole)} s\n` +
     `  --since 2026-11-29 (one day): ${seconds(oneDay)} s\n` +
+    `  --since 2026-11-23 (a week): ${seconds(week)} s\n` +
     `  a new day of ${perDay.toLocaleString("en")} rows loaded: the report that folds it ${folding.toFixed(2)} s, then ${seconds(after)} s\n`,
 );
 // REPORT_SCALE_KEEP=1 keeps the database for a closer look (EXPLAIN ANALYZE); its URL is printed.

@@ -3,7 +3,14 @@ import { errorCode } from "../errors.ts";
 import type { Tables } from "../sink/sql/tables.ts";
 import { rollupsPresent } from "../sink/stale-rollups.ts";
 import { fold, holdingRollups, type RollupStatus, rollupsValid } from "./fold.ts";
-import { type GroupingName, groupings, rejectionsQuery, sectionStatement, source } from "./report-queries.ts";
+import {
+  daysInRange,
+  type GroupingName,
+  groupings,
+  rejectionsQuery,
+  sectionStatement,
+  source,
+} from "./report-queries.ts";
 import { type HiddenCounts, type Report, ReportSchema } from "./report-schema.ts";
 
 export interface ReportOptions {
@@ -80,8 +87,13 @@ async function readSections(
   const g = groupings(t);
   const whole = options.since === undefined && options.until === undefined;
   const params = [options.since ?? null, options.until ?? null, options.top, options.minGroup];
+  // A range holding one day of rows (a --since the last day, say) is read from that day's rollups.
+  const oneDay =
+    rollups &&
+    !whole &&
+    ((await client.query<{ days: number }>(daysInRange(t), params.slice(0, 2))).rows[0]?.days ?? 0) <= 1;
   const read = async (name: GroupingName) => {
-    const statement = sectionStatement(g[name], source(g[name], rollups, whole), t);
+    const statement = sectionStatement(g[name], source(g[name], rollups, whole, oneDay), t);
     const s = (await client.query<{ section: SectionRead }>(statement, params)).rows[0]?.section;
     return { list: s?.list ?? [], hidden: { groups: s?.groups ?? 0, logins: s?.logins ?? 0 } };
   };

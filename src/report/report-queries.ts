@@ -20,7 +20,18 @@ export interface Grouping {
    * The same groups from the rollups (sql/rollups.ts): per day ones for any range (`where` filters `day`),
    * those over every day only for a report without --since and --until.
    */
-  readonly rolled: { readonly grouped: (where: string) => string; readonly perDay: boolean };
+  readonly rolled: {
+    readonly grouped: (where: string) => string;
+    readonly perDay: boolean;
+    /**
+     * For a range with one day of rows, a grouping over every day taken from that day's rollups: `hidden` where
+     * they do not hold every group (only a day's first 1,000 roaming users are kept).
+     */
+    readonly oneDay?: {
+      readonly grouped: (where: string) => string;
+      readonly hidden?: (where: string) => string;
+    };
+  };
 }
 
 export type GroupingName =
@@ -70,6 +81,12 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
         grouped: (where) => `SELECT key AS masked_device_id, users, logins, first_seen, last_seen
         FROM ${t.totals} WHERE kind = 'd' AND ${where}`,
         perDay: false,
+        oneDay: {
+          grouped: (
+            where,
+          ) => `SELECT key AS masked_device_id, users, logins, day AS first_seen, day AS last_seen
+            FROM ${t.daily} WHERE kind = 'd' AND ${where}`,
+        },
       },
     },
     busy_ips: {
@@ -101,6 +118,15 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
         grouped: (where) => `SELECT key AS user_id, devices, ips, logins, 1 AS users
         FROM ${t.totals} WHERE kind = 'u' AND ${where}`,
         perDay: false,
+        // A day keeps its first 1,000 (the most --top lists); with K above 1 every user of the day is left out.
+        oneDay: {
+          grouped: (where) => `SELECT key AS user_id, devices, ips, logins, 1 AS users
+            FROM ${t.daily} WHERE kind = 'r' AND ${where}`,
+          hidden: (
+            where,
+          ) => `SELECT coalesce(sum(users), 0)::int AS groups, coalesce(sum(logins), 0)::int AS logins
+            FROM ${t.daily} WHERE kind = 'D' AND ${where} AND $4::int > 1`,
+        },
       },
     },
     app_versions: {
@@ -129,6 +155,10 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
         grouped: (where) =>
           `SELECT key AS device_type, logins, users FROM ${t.totals} WHERE kind = 't' AND ${where}`,
         perDay: false,
+        oneDay: {
+          grouped: (where) =>
+            `SELECT key AS device_type, logins, users FROM ${t.daily} WHERE kind = 't' AND ${where}`,
+        },
       },
     },
     locales: {
@@ -143,6 +173,10 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
         grouped: (where) =>
           `SELECT key AS locale, logins, users FROM ${t.totals} WHERE kind = 'l' AND ${where}`,
         perDay: false,
+        oneDay: {
+          grouped: (where) =>
+            `SELECT key AS locale, logins, users FROM ${t.daily} WHERE kind = 'l' AND ${where}`,
+        },
       },
     },
   };
@@ -158,12 +192,17 @@ const AS_TEXT = (columns: string) =>
 const inRange = (column: string) =>
   `($1::date IS NULL OR ${column} >= $1::date) AND ($2::date IS NULL OR ${column} <= $2::date)`;
 
+export type From = "rows" | "rollups" | "day";
+
 /**
  * Where a section is read from: the rollups when they are current and hold the answer for the range (per day
- * ones always, those over every day only for the whole table), user_logins otherwise.
+ * ones always; those over every day for the whole table, or from the day's rollups when the range holds one day
+ * of rows), user_logins otherwise.
  */
-export function source(g: Grouping, rollups: boolean, whole: boolean): "rows" | "rollups" {
-  return rollups && (g.rolled.perDay || whole) ? "rollups" : "rows";
+export function source(g: Grouping, rollups: boolean, whole: boolean, oneDay: boolean): From {
+  if (!rollups) return "rows";
+  if (g.rolled.perDay || whole) return "rollups";
+  return oneDay && g.rolled.oneDay !== undefined ? "day" : "rows";
 }
 
 /**
@@ -171,7 +210,7 @@ export function source(g: Grouping, rollups: boolean, whole: boolean): "rows" | 
  * since, $2 until (NULL: open), $3 top, $4 K. A grouping of rows is aggregated once for both (MATERIALIZED); one of
  * rollups is left to each use, where the top N come from the front of an index.
  */
-function sectionJson(g: Grouping, from: "rows" | "rollups", t: Tables): string {
+function sectionJson(g: Grouping, from: From, t: Tables): string {
   // Totals are over every day: their condition only references the (NULL) range, as every parameter must be.
   const rolledWhere = g.rolled.perDay ? inRange("day") : "$1::date IS NULL AND $2::date IS NULL";
   // Each section reads its rows itself, by the date index: reading them once into a CTE for all four was slower
@@ -179,21 +218,31 @@ function sectionJson(g: Grouping, from: "rows" | "rollups", t: Tables): string {
   const grouped =
     from === "rows"
       ? g.grouped(`${t.logins} WHERE ${inRange("create_date")}`)
-      : g.rolled.grouped(rolledWhere);
+      : from === "day"
+        ? (g.rolled.oneDay?.grouped(inRange("day")) ?? "")
+        : g.rolled.grouped(rolledWhere);
   const listed = `SELECT ${AS_TEXT(g.columns)} FROM g WHERE users >= greatest($4::int, ${g.floor})
     ORDER BY ${g.order}${g.limited ? " LIMIT $3::int" : ""}`;
+  const dayHidden = from === "day" ? g.rolled.oneDay?.hidden?.(inRange("day")) : undefined;
+  const hidden =
+    dayHidden ??
+    `SELECT count(*)::int AS groups, coalesce(sum(logins), 0)::int AS logins
+        FROM g WHERE users >= ${g.floor} AND users < $4::int`;
   return `(WITH g AS ${from === "rows" ? "MATERIALIZED" : "NOT MATERIALIZED"} (${grouped}),
-      hidden AS (SELECT count(*)::int AS groups, coalesce(sum(logins), 0)::int AS logins
-        FROM g WHERE users >= ${g.floor} AND users < $4::int)
+      hidden AS (${hidden})
       SELECT json_build_object('list', (SELECT coalesce(json_agg(l ORDER BY ${g.order}), '[]') FROM (${listed}) l),
         'groups', hidden.groups, 'logins', hidden.logins) FROM hidden)`;
 }
+
+/** How many days in range have rows, by the rollups (a range with one is read from that day's rollups). */
+export const daysInRange = (t: Tables) =>
+  `SELECT count(*)::int AS days FROM ${t.daily} WHERE kind = 'D' AND ${inRange("day")}`;
 
 /**
  * One section's statement: one row, its JSON in `section`. A statement per section rather than one for the whole
  * report: PostgreSQL planned the combined statement for about 90 ms and ran it no faster (a day of 111,111 rows).
  */
-export function sectionStatement(g: Grouping, from: "rows" | "rollups", t: Tables): string {
+export function sectionStatement(g: Grouping, from: From, t: Tables): string {
   // $3 is referenced here too: PostgreSQL must know every parameter's type, and a section may list nothing.
   return `SELECT ${sectionJson(g, from, t)} AS section, $3::int AS top`;
 }

@@ -79,6 +79,8 @@ export const EXPECTED_TABLES: Readonly<Record<TableRole, readonly ExpectedColumn
     { name: "key", type: "text", nullable: true },
     { name: "logins", type: "integer" },
     { name: "users", type: "integer" },
+    { name: "devices", type: "integer" },
+    { name: "ips", type: "integer" },
   ],
   audit: [
     { name: "action", type: "character varying", length: 32 },

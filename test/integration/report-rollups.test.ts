@@ -143,16 +143,27 @@ describe("the report's rollups", () => {
     assert.deepEqual(json(await report()), await fromRows());
   });
 
-  check("--since and --until mix per-day rollups with rows and still equal user_logins", async () => {
-    const [range] = await db.query<{ d: string }>("SELECT min(create_date)::text AS d FROM user_logins");
-    const args = ["--since", range?.d ?? "", "--until", range?.d ?? ""];
-    const rolled = await report(...args);
-    assert.equal(rolled.stderr, "");
-    await db.query("UPDATE securelog_report_state SET valid = false");
-    const rows = await report(...args);
-    await db.query("UPDATE securelog_report_state SET valid = true");
-    assert.deepEqual(json(rolled), json(rows));
-  });
+  check(
+    "a range of one day is read from that day's rollups, and equals user_logins, whatever K",
+    async () => {
+      const [range] = await db.query<{ first: string; last: string }>(
+        "SELECT min(create_date)::text AS first, max(create_date)::text AS last FROM user_logins",
+      );
+      const ranges = [
+        ["--since", range?.first ?? "", "--until", range?.first ?? ""],
+        ["--since", range?.last ?? ""],
+      ];
+      for (const args of ranges)
+        for (const k of ["1", "2"]) {
+          const rolled = await report(...args, "--min-group", k);
+          assert.equal(rolled.stderr, "");
+          await db.query("UPDATE securelog_report_state SET valid = false");
+          const rows = await report(...args, "--min-group", k);
+          await db.query("UPDATE securelog_report_state SET valid = true");
+          assert.deepEqual(json(rolled), json(rows), `${args.join(" ")} --min-group ${k}`);
+        }
+    },
+  );
 
   check("a role that may only read gets the same report from user_logins, and is told why", async () => {
     const role = await createTestRole(db.url, "report_reader");

@@ -89,11 +89,12 @@ export function createTable(t: Tables, role: TableRole): string {
   CREATE INDEX IF NOT EXISTS securelog_report_totals_users ON ${t.totals} (kind, users DESC, logins DESC, key);
   CREATE INDEX IF NOT EXISTS securelog_report_totals_roaming ON ${t.totals} (devices DESC, ips DESC, logins DESC, key)
     WHERE kind = 'u'`;
-    // One row per day (D), day and app_version (v), and day and address with two users or more (i).
+    // Per day: the day (D), each app_version (v), address (i) and device (d) with two users or more, device type
+    // (t), locale (l), and the first 1,000 roaming users (r).
     case "daily":
       return `CREATE TABLE IF NOT EXISTS ${t.daily}(
     kind text NOT NULL, day date NOT NULL, key text,
-    logins integer NOT NULL, users integer NOT NULL,
+    logins integer NOT NULL, users integer NOT NULL, devices integer NOT NULL, ips integer NOT NULL,
     UNIQUE NULLS NOT DISTINCT (kind, day, key))`;
   }
 }

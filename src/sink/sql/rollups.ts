@@ -82,24 +82,46 @@ export const foldTotals = (t: Tables, source: string) => `WITH
   locales AS (${addTotals(t, source, "l", "locale", { users: { pairs: "locale_users", side: "a" }, devices: undefined, ips: undefined }, false)})
 SELECT 1`;
 
+/** Roaming users kept per day: the most `report --top` lists, so a one-day report can list its top from them. */
+const ROAMING_PER_DAY = 1000;
+
 /**
  * The per-day rollups of the days `days` selects (a query of dates, or NULL for every day), recomputed from
- * user_logins in the fold's snapshot: days (D), versions (v) and addresses with two users or more on a day (i).
+ * user_logins in the fold's snapshot: days (D), versions (v), addresses (i) and devices (d) with two users or more,
+ * device types (t), locales (l) and the day's first 1,000 roaming users (r); a report over one day reads them.
  */
 export const foldDays = (t: Tables, days: string | null) => {
   const which = days === null ? "true" : `create_date IN (${days})`;
   return [
     `DELETE FROM ${t.daily} WHERE ${days === null ? "true" : `day IN (${days})`}`,
-    `INSERT INTO ${t.daily} (kind, day, key, logins, users)
-      SELECT 'D', create_date, NULL, count(*), count(DISTINCT user_id COLLATE "C") FROM ${t.logins}
+    `INSERT INTO ${t.daily} (kind, day, key, logins, users, devices, ips)
+      SELECT 'D', create_date, NULL, count(*), count(DISTINCT user_id COLLATE "C"), 0, 0 FROM ${t.logins}
         WHERE ${which} GROUP BY create_date
       UNION ALL
-      SELECT 'v', create_date, app_version::text, count(*), count(DISTINCT user_id COLLATE "C") FROM ${t.logins}
-        WHERE ${which} GROUP BY create_date, app_version
+      SELECT 'v', create_date, app_version::text, count(*), count(DISTINCT user_id COLLATE "C"), 0, 0
+        FROM ${t.logins} WHERE ${which} GROUP BY create_date, app_version
       UNION ALL
-      SELECT 'i', create_date, masked_ip COLLATE "C", count(*), count(DISTINCT user_id COLLATE "C")
+      SELECT 'i', create_date, masked_ip COLLATE "C", count(*), count(DISTINCT user_id COLLATE "C"), 0, 0
         FROM ${t.logins} WHERE ${which}
-        GROUP BY create_date, masked_ip COLLATE "C" HAVING count(DISTINCT user_id COLLATE "C") >= 2`,
+        GROUP BY create_date, masked_ip COLLATE "C" HAVING count(DISTINCT user_id COLLATE "C") >= 2
+      UNION ALL
+      SELECT 'd', create_date, masked_device_id COLLATE "C", count(*), count(DISTINCT user_id COLLATE "C"), 0, 0
+        FROM ${t.logins} WHERE ${which}
+        GROUP BY create_date, masked_device_id COLLATE "C" HAVING count(DISTINCT user_id COLLATE "C") >= 2
+      UNION ALL
+      SELECT 't', create_date, device_type COLLATE "C", count(*), count(DISTINCT user_id COLLATE "C"), 0, 0
+        FROM ${t.logins} WHERE ${which} GROUP BY create_date, device_type COLLATE "C"
+      UNION ALL
+      SELECT 'l', create_date, locale COLLATE "C", count(*), count(DISTINCT user_id COLLATE "C"), 0, 0
+        FROM ${t.logins} WHERE ${which} GROUP BY create_date, locale COLLATE "C"
+      UNION ALL
+      SELECT 'r', day, u, logins, 1, devices, ips FROM (
+        SELECT create_date AS day, user_id COLLATE "C" AS u, count(*) AS logins,
+          count(DISTINCT masked_device_id COLLATE "C") AS devices, count(DISTINCT masked_ip COLLATE "C") AS ips,
+          row_number() OVER (PARTITION BY create_date ORDER BY count(DISTINCT masked_device_id COLLATE "C") DESC,
+            count(DISTINCT masked_ip COLLATE "C") DESC, count(*) DESC, (user_id COLLATE "C") COLLATE "default") AS n
+        FROM ${t.logins} WHERE ${which} GROUP BY create_date, user_id COLLATE "C") r
+      WHERE n <= ${ROAMING_PER_DAY}`,
   ];
 };
 
