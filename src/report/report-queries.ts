@@ -45,7 +45,7 @@ export type GroupingName =
 
 /**
  * Grouped and counted byte-wise: equal values are equal in any deterministic collation, and comparing bytes
- * instead of the locale's rules made a day's distinct counts three to four times faster (docs/analysis.md).
+ * instead of the locale's rules made a day's distinct counts several times faster (docs/benchmarks.md).
  * What is shown is put back in the database's collation, so that ties sort as before.
  */
 const C = (column: string) => `${column} COLLATE "C"`;
