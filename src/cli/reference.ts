@@ -1,7 +1,8 @@
 /**
  * The reference tables of README.md and docs/operations.md, made from the same option tables as --help
- * (config-options.ts, options.ts) and the same exit codes. `npm run docs` writes them between the documents'
- * `<!-- generated:NAME -->` markers; a test fails when a document differs from what this makes.
+ * (config-options.ts and each command's declaration in commands/) and the same exit codes. `npm run docs`
+ * writes them between the documents' `<!-- generated:NAME -->` markers; a test fails when a document differs
+ * from what this makes.
  */
 import { type OptionSpec, RUN_OPTIONS, shownDefault } from "../config-options.ts";
 import { COMMAND_LIST } from "./commands.ts";

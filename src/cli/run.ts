@@ -3,7 +3,7 @@ import { coerceError, SecureLogError } from "../errors.ts";
 import { attachOperations, type OperationsSetup } from "../ops/attach.ts";
 import { createLogger, type Logger, logPipelineEvents } from "../ops/logger.ts";
 import { RunSummary } from "../ops/summary.ts";
-import { TransformingWriter } from "../pipeline/batch-writer.ts";
+import { BatchWriter } from "../pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../pipeline/events.ts";
 import { Pipeline, type PipelineOptions } from "../pipeline/pipeline.ts";
 import { foldEvery } from "../report/fold-timer.ts";
@@ -70,7 +70,7 @@ interface Ends {
    */
   readonly acknowledger: SqsAcknowledger;
   readonly sink: PgSink;
-  readonly writer: TransformingWriter;
+  readonly writer: BatchWriter;
 }
 
 function openEnds(
@@ -101,7 +101,7 @@ function openEnds(
   resources.defer(() => source.close());
   const acknowledger = SqsAcknowledger.open(config.sqs, maxSockets);
   resources.defer(() => acknowledger.close());
-  return { source, acknowledger, sink, writer: new TransformingWriter(sink, transform, reject) };
+  return { source, acknowledger, sink, writer: new BatchWriter(sink, transform, reject) };
 }
 
 /** Checks both ends before anything is consumed, and says what the run will do. */

@@ -1,8 +1,8 @@
 import { coerceError, SecureLogError } from "../errors.ts";
+import type { RejectReason } from "../reject-reason.ts";
 import type { RowSink, WriteResult } from "../sink/row-sink.ts";
 import type { SourceMessage } from "../source/message.ts";
 import type { Outcome, RejectDetail, Rejecter, Transformer } from "../transform/transform.ts";
-import type { RejectReason } from "../transform/validate.ts";
 
 /** Store messages as rejections with this reason, instead of transforming them. */
 export interface Rejection {
@@ -11,20 +11,11 @@ export interface Rejection {
 }
 
 /**
- * The pipeline's write stage: turns received messages into outcomes and commits them, all or nothing. A
- * failed commit throws a SecureLogError whose disposition (retry, data, fatal) the pipeline acts on.
+ * The pipeline's write stage, in the calling thread: turns received messages into outcomes and commits them in
+ * one sink write, all or nothing. A failed commit throws a SecureLogError whose disposition (retry, data, fatal)
+ * the pipeline acts on.
  */
-export interface BatchWriter {
-  /**
-   * Transforms and commits `messages`. With `rejectAs`, every message is stored as a rejection with that
-   * reason instead (a row, or a full rejection, PostgreSQL refused, once isolated).
-   */
-  write(messages: readonly SourceMessage[], rejectAs?: Rejection): Promise<WriteResult>;
-  close(): Promise<void>;
-}
-
-/** The write stage in the calling thread: transform, then one sink write. */
-export class TransformingWriter implements BatchWriter {
+export class BatchWriter {
   readonly #sink: RowSink;
   readonly #transform: Transformer;
   readonly #reject: Rejecter;
@@ -35,6 +26,10 @@ export class TransformingWriter implements BatchWriter {
     this.#reject = reject;
   }
 
+  /**
+   * Transforms and commits `messages`. With `rejectAs`, every message is stored as a rejection with that
+   * reason instead (a row, or a full rejection, PostgreSQL refused, once isolated).
+   */
   write(messages: readonly SourceMessage[], rejectAs?: Rejection): Promise<WriteResult> {
     let outcomes: Outcome[];
     try {
@@ -50,9 +45,5 @@ export class TransformingWriter implements BatchWriter {
       );
     }
     return this.#sink.write(outcomes);
-  }
-
-  close(): Promise<void> {
-    return this.#sink.close();
   }
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { RejectReason } from "../transform/validate.ts";
+import type { RejectReason } from "../reject-reason.ts";
 
 /**
  * What the pipeline reports. Metrics, logs and the summary subscribe; the loop does not know who listens.

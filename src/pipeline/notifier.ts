@@ -1,4 +1,7 @@
-/** A level-triggered wake-up: waiters resolve on the next notify(). */
+/**
+ * An edge-triggered wake-up: a wait resolves on the next notify() after it began (or when its signal aborts); a
+ * notify() with nobody waiting is not remembered, so callers check their condition before they wait.
+ */
 export class Notifier {
   #waiters: (() => void)[] = [];
 

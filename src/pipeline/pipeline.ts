@@ -1,7 +1,7 @@
 import { sleep } from "../backoff.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
+import { isSinkRefusal, sinkRefused } from "../reject-reason.ts";
 import type { Acknowledger, MessageSource, SourceMessage } from "../source/message.ts";
-import { isSinkRefusal, sinkRefused } from "../transform/validate.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
 import type { BatchWriter, Rejection } from "./batch-writer.ts";
 import { ConcurrencyController } from "./concurrency.ts";

@@ -1,6 +1,6 @@
 import { type Disposition, errorCode, SecureLogError } from "../errors.ts";
 import { RETRYABLE_NETWORK_CODES } from "../network-errors.ts";
-import { sinkRefused } from "../transform/validate.ts";
+import { sinkRefused } from "../reject-reason.ts";
 
 /** Messages node-postgres throws without a code when a connection dies or the pool cannot connect in time. */
 const RETRY_MESSAGES = [

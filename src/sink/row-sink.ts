@@ -1,5 +1,5 @@
+import type { RejectReason } from "../reject-reason.ts";
 import type { Outcome } from "../transform/transform.ts";
-import type { RejectReason } from "../transform/validate.ts";
 
 export interface WriteResult {
   readonly loaded: number;

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { errorCode } from "../errors.ts";
+import type { RejectReason } from "../reject-reason.ts";
 import type { ErasureDigests, LoginRow, Outcome, Rejecter, RejectRecord } from "../transform/transform.ts";
-import type { RejectReason } from "../transform/validate.ts";
 import type { WriteResult } from "./row-sink.ts";
 import { erasedDigests, lockForLoading } from "./sql/erasures.ts";
 import { insertNewOutcomes, insertOutcomes } from "./sql/insert-outcomes.ts";

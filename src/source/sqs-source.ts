@@ -96,7 +96,7 @@ export class SqsSource implements MessageSource, Acknowledger {
         AttributeNames: names,
       })
       .catch((error: unknown) => {
-        throw this.error(error);
+        throw this.#describeFailure(error);
       });
     return result.Attributes ?? {};
   }
@@ -156,7 +156,7 @@ export class SqsSource implements MessageSource, Acknowledger {
         signal,
       )
       .catch((error: unknown) => {
-        throw signal.aborted ? error : this.error(error);
+        throw signal.aborted ? error : this.#describeFailure(error);
       });
     const receivedAt = new Date();
     const messages: SourceMessage[] = [];
@@ -165,7 +165,7 @@ export class SqsSource implements MessageSource, Acknowledger {
       if (message.MD5OfBody !== undefined && hash("md5", message.Body ?? "", "hex") !== message.MD5OfBody) {
         // As the SDK does: a body that does not match what SQS stored is not trusted; the receive fails (retried)
         // and the messages come back after their visibility timeout.
-        throw this.error(
+        throw this.#describeFailure(
           new SqsCallError("ChecksumMismatch", undefined, "a message body does not match its MD5", 502),
         );
       }
@@ -202,7 +202,7 @@ export class SqsSource implements MessageSource, Acknowledger {
   }
 
   /** Wraps an SQS failure in the one-line, classified error the CLI prints. */
-  error(error: unknown) {
+  #describeFailure(error: unknown) {
     return sourceError(error, this.#config.queueUrl, this.#config.endpoint);
   }
 

@@ -1,3 +1,4 @@
+import type { RejectReason } from "../reject-reason.ts";
 import type { AppVersionMode } from "./app-version.ts";
 import { createDate } from "./create-date.ts";
 import { erasureDigests } from "./erasure.ts";
@@ -7,7 +8,7 @@ import { maskBody, parseJsonOrUndefined } from "./masked-body.ts";
 import type { ReceivedMessage } from "./received-message.ts";
 import { canonicalDeviceId, ipForm } from "./recognisable.ts";
 import { unwrapSns } from "./sns-envelope.ts";
-import { createValidator, type RejectReason } from "./validate.ts";
+import { createValidator } from "./validate.ts";
 
 /** A row of user_logins, exactly its columns. Holds masked values only. */
 export interface LoginRow {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { FieldName, RejectReason } from "../reject-reason.ts";
 import type { AppVersionMode } from "./app-version.ts";
 import { convertAppVersion } from "./app-version.ts";
 import { canonicalIp } from "./canonical-ip.ts";
@@ -16,37 +17,9 @@ export interface LoginEvent {
   readonly appVersion: number;
 }
 
-/**
- * Why a message cannot become a row. Stable strings: they are stored in user_logins_rejects.reason and used
- * as metric labels, so they never carry message content.
- */
-export type RejectReason =
-  | "malformed_json"
-  | "not_an_object"
-  | `missing_field:${FieldName}`
-  | `invalid_field:${FieldName}`
-  | `too_long:${FieldName}`
-  | `nul_character:${FieldName}`
-  | `invalid_unicode:${FieldName}`
-  | `duplicate_field:${FieldName}`
-  | `erased_value:${"ip" | "device_id"}`
-  | `sink_refused:${string}`;
-
-/** The reason a message PostgreSQL refused is stored under: the refusal's SQLSTATE, when the driver gave one. */
-export function sinkRefused(sqlstate: string | undefined): RejectReason {
-  return `sink_refused:${sqlstate ?? "unknown"}`;
-}
-
-/** Whether an error code is such a reason (the code a refused write's error carries, see pg-errors.ts). */
-export function isSinkRefusal(code: string): code is `sink_refused:${string}` {
-  return code.startsWith("sink_refused:");
-}
-
 export type Validation =
   | { readonly ok: true; readonly event: LoginEvent }
   | { readonly ok: false; readonly reason: RejectReason };
-
-export type FieldName = "user_id" | "device_type" | "ip" | "device_id" | "locale" | "app_version";
 
 /** Column widths of user_logins; a longer value is rejected, never truncated. Raw ip/device_id are bounded too. */
 export const MAX_LENGTH = {

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import pg from "pg";
 import { RunSummary } from "../../src/ops/summary.ts";
-import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
+import { BatchWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { countErasure } from "../../src/sink/erase.ts";
@@ -76,7 +76,7 @@ export async function wholePath(databaseUrl: string, mode: "hmac" | "encrypt" = 
   const { transform, reject } = transformsFor({ mode, keys: keyRing(key, []) }, "packed");
   const sink = new PgSink({ databaseUrl, poolSize: 1, rejecter: reject });
   await sink.ensureSchema();
-  const writer = new TransformingWriter(sink, transform, reject);
+  const writer = new BatchWriter(sink, transform, reject);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const keys = keyRing(key, []);

@@ -1,9 +1,9 @@
 import type { PipelineOptions } from "../../src/pipeline/pipeline.ts";
+import type { RejectReason } from "../../src/reject-reason.ts";
 import { sinkWriteError } from "../../src/sink/pg-errors.ts";
 import type { RowSink, WriteResult } from "../../src/sink/row-sink.ts";
 import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "../../src/source/message.ts";
 import type { Outcome } from "../../src/transform/transform.ts";
-import type { RejectReason } from "../../src/transform/validate.ts";
 
 /** A queue in memory: hands out its messages ten at a time, records deletes. */
 export class MemorySource implements MessageSource, Acknowledger {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
+import { BatchWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
@@ -254,7 +254,7 @@ describe("fault injection", () => {
       {
         source,
         acknowledger: source,
-        writer: new TransformingWriter(sink, leaky, createRejecter(masker)),
+        writer: new BatchWriter(sink, leaky, createRejecter(masker)),
         events: pipelineEvents,
       },
       testPipelineOptions(),

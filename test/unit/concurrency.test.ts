@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
+import { BatchWriter } from "../../src/pipeline/batch-writer.ts";
 import { ConcurrencyController } from "../../src/pipeline/concurrency.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
@@ -92,7 +92,7 @@ describe("adaptive concurrency", () => {
         {
           source,
           acknowledger: source,
-          writer: new TransformingWriter(
+          writer: new BatchWriter(
             new MemorySink(),
             createTransformer(masker, "major"),
             createRejecter(masker),

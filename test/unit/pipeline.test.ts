@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RunSummary } from "../../src/ops/summary.ts";
-import { TransformingWriter } from "../../src/pipeline/batch-writer.ts";
+import { BatchWriter } from "../../src/pipeline/batch-writer.ts";
 import { createPipelineEvents } from "../../src/pipeline/events.ts";
 import { VisibilityHeartbeat } from "../../src/pipeline/heartbeat.ts";
 import { HeldMessages } from "../../src/pipeline/held-messages.ts";
@@ -32,7 +32,7 @@ function pipeline(
     {
       source,
       acknowledger: source,
-      writer: new TransformingWriter(sink, createTransformer(masker, "major"), createRejecter(masker)),
+      writer: new BatchWriter(sink, createTransformer(masker, "major"), createRejecter(masker)),
       events,
     },
     { ...OPTIONS, ...options },
@@ -242,7 +242,7 @@ describe("pipeline", () => {
         {
           source,
           acknowledger: source,
-          writer: new TransformingWriter(sink, createTransformer(masker, "major"), createRejecter(masker)),
+          writer: new BatchWriter(sink, createTransformer(masker, "major"), createRejecter(masker)),
           events,
         },
         { ...OPTIONS, maxRetryTimeMs: 2000 },
