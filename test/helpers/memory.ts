@@ -1,4 +1,4 @@
-import type { PipelineOptions } from "../../src/pipeline/pipeline.ts";
+import type { PipelineOptions } from "../../src/pipeline/pipeline-options.ts";
 import type { RejectReason } from "../../src/reject-reason.ts";
 import { sinkWriteError } from "../../src/sink/pg-errors.ts";
 import type { RowSink, WriteResult } from "../../src/sink/row-sink.ts";
