@@ -23,7 +23,7 @@ export interface ReceiverDeps {
 
 /**
  * One poller's receives: within the in-flight budget, and retried through an SQS outage for --max-retry-time
- * (this layer owns retrying a receive; the wire tries each request once more only on a dropped keep-alive).
+ * (this layer owns retrying a receive: the wire tries it once).
  */
 export class Receiver {
   readonly #deps: ReceiverDeps;

@@ -58,10 +58,15 @@ export class SqsAcknowledger implements Acknowledger {
     const chunks = inBatchesOfTen(receiptHandles);
     const results = await Promise.all(
       chunks.map((chunk) =>
-        this.#wire.call<BatchResult>(action, {
-          QueueUrl: this.#config.queueUrl,
-          Entries: chunk.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle, ...extra })),
-        }),
+        this.#wire.call<BatchResult>(
+          action,
+          {
+            QueueUrl: this.#config.queueUrl,
+            Entries: chunk.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle, ...extra })),
+          },
+          // Acknowledgements retries a failed delete until just before its receipt handle expires.
+          action === "DeleteMessageBatch" ? { attempts: 1 } : {},
+        ),
       ),
     ).catch((error: unknown) => {
       throw sourceError(error, this.#config.queueUrl, this.#config.endpoint);

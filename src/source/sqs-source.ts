@@ -153,7 +153,8 @@ export class SqsSource implements MessageSource, Acknowledger {
           MessageSystemAttributeNames: ["SentTimestamp", "ApproximateReceiveCount"],
           MessageAttributeNames: [ORIGINAL_ID_ATTRIBUTE],
         },
-        signal,
+        // The pipeline's Receiver retries a failed receive within --max-retry-time.
+        { signal, attempts: 1 },
       )
       .catch((error: unknown) => {
         throw signal.aborted ? error : this.#describeFailure(error);

@@ -112,7 +112,14 @@ const RETRYABLE_TYPES = new Set([
   "RequestTimeout",
 ]);
 const EXPIRED_TYPES = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
+/** Tries of a call whose caller does not retry it (start-up checks, queue attributes, visibility changes). */
 const ATTEMPTS = 3;
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** 1 where the caller owns retrying (see call()). */
+  readonly attempts?: number;
+}
 /** Actions whose requests repeat byte for byte; deletes and visibility changes carry receipt handles. */
 const REPEATED_ACTIONS = new Set(["ReceiveMessage", "GetQueueAttributes"]);
 
@@ -241,8 +248,13 @@ export class SqsWire {
     this.#reusable = new Map();
   }
 
-  /** One SQS action, retried on throttling, 5xx and dropped connections; expired credentials are refreshed once. */
-  async call<T>(action: string, input: unknown, signal?: AbortSignal): Promise<T> {
+  /**
+   * One SQS action; expired credentials are refreshed once. Retried on throttling, 5xx and dropped connections
+   * up to `attempts` times: once only (attempts 1) where the caller retries over a longer window itself (the
+   * pipeline's receives and deletes), so that one layer owns retrying each call.
+   */
+  async call<T>(action: string, input: unknown, options: CallOptions = {}): Promise<T> {
+    const { signal, attempts = ATTEMPTS } = options;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -255,7 +267,7 @@ export class SqsWire {
           this.#forgetSignatures();
           continue;
         }
-        if (attempt >= ATTEMPTS || !retryable(error)) throw error;
+        if (attempt >= attempts || !retryable(error)) throw error;
         await sleep(backoffMs(attempt, 100, 2000));
       }
     }

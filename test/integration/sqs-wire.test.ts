@@ -253,6 +253,39 @@ describe("the lean SQS wire under failures", () => {
     await server.close();
   });
 
+  it("leaves retrying to the caller where the caller owns it: a pipeline receive and delete are tried once", async () => {
+    const server = await scripted([
+      { status: 503, body: { __type: "com.amazonaws.sqs#ServiceUnavailable" } },
+      { status: 503, body: { __type: "com.amazonaws.sqs#ServiceUnavailable" } },
+    ]);
+    const source = new SqsSource(
+      {
+        queueUrl: `${server.endpoint}/1/q`,
+        endpoint: server.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "a", secretAccessKey: "s" },
+      },
+      { waitTimeSeconds: 0, visibilityTimeoutSeconds: undefined, maxSockets: 1 },
+    );
+    const failed = await source.receive(new AbortController().signal).catch((e: unknown) => e);
+    assert.ok(failed instanceof SecureLogError && failed.disposition === "retry", String(failed));
+    const message = { id: "m", body: "{}", receiptHandle: "h", sentTimestampMs: undefined, receiveCount: 1 };
+    const deleteFailed = await source
+      .delete([{ ...message, receivedAt: new Date() }])
+      .catch((e: unknown) => e);
+    assert.ok(
+      deleteFailed instanceof SecureLogError && deleteFailed.disposition === "retry",
+      String(deleteFailed),
+    );
+    assert.deepEqual(
+      server.seen.map((call) => call.target),
+      ["AmazonSQS.ReceiveMessage", "AmazonSQS.DeleteMessageBatch"],
+      "one request each: the Receiver and Acknowledgements retry, within --max-retry-time",
+    );
+    source.close();
+    await server.close();
+  });
+
   it("refreshes expired credentials once and signs the retry with the new ones", async () => {
     const server = await scripted([
       {
