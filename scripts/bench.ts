@@ -20,8 +20,8 @@ import { fileURLToPath } from "node:url";
 import { CreateQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import pg from "pg";
 import { inBatchesOfTen } from "../src/source/batches.ts";
-import { createSqsClient } from "../src/source/sqs-client.ts";
 import { generateEvents } from "../test/fixtures/sample-events.ts";
+import { createSqsClient } from "../test/helpers/sdk-client.ts";
 import { startLatencyProxy } from "./bench/latency-proxy.ts";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);

@@ -9,10 +9,10 @@ import { parseArgs } from "node:util";
 import { CreateQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 
 import { inBatchesOfTen } from "../src/source/batches.ts";
-import { createSqsClient } from "../src/source/sqs-client.ts";
 import { generateKeyText } from "../src/transform/mask-key.ts";
 import { bigMessage } from "../test/helpers/big-messages.ts";
 import { createTestDatabase } from "../test/helpers/postgres.ts";
+import { createSqsClient } from "../test/helpers/sdk-client.ts";
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // (a) and (a') of `npm run bench`: receive + batch delete, no work, until the queue is empty.
 // node scripts/bench/ceiling.ts minimal|sdk QUEUE_URL ENDPOINT POLLERS
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { createSqsClient } from "../../src/source/sqs-client.ts";
+import { createSqsClient } from "../../test/helpers/sdk-client.ts";
 import { MinimalSqs, type Received } from "./minimal-sqs.ts";
 
 const [kind, queueUrl = "", endpoint = "", pollers = "8"] = process.argv.slice(2);

@@ -9,7 +9,7 @@ import { createHmac, createSecretKey, randomBytes } from "node:crypto";
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import pg from "pg";
 import { Consumer } from "sqs-consumer";
-import { createSqsClient } from "../../src/source/sqs-client.ts";
+import { createSqsClient } from "../../test/helpers/sdk-client.ts";
 
 const [kind, queueUrl = "", endpoint = "", databaseUrl = ""] = process.argv.slice(2);
 const client = createSqsClient(

@@ -1,15 +1,14 @@
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type Env, type Flags, loadMaskConfig, loadSqsConfig } from "../config.ts";
 import { ConfigError } from "../errors.ts";
 import { replayDeadLetters } from "../source/dlq-replay.ts";
-import { createSqsClient } from "../source/sqs-client.ts";
 import { sourceError } from "../source/sqs-errors.ts";
+import { SqsWire } from "../source/sqs-wire.ts";
 import { type CliIo, print, printJson } from "./io.ts";
 
 /** Both queues must exist before anything moves; each error names the queue it is about. */
-async function checkQueue(client: SQSClient, queueUrl: string, endpoint: string | undefined) {
-  await client
-    .send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))
+async function checkQueue(wire: SqsWire, queueUrl: string, endpoint: string | undefined) {
+  await wire
+    .call("GetQueueAttributes", { QueueUrl: queueUrl, AttributeNames: ["QueueArn"] })
     .catch((error: unknown) => {
       throw sourceError(error, queueUrl, endpoint);
     });
@@ -35,11 +34,12 @@ export async function replayCommand(flags: Flags, io: CliIo, env: Env): Promise<
       "warning: --mask sha256 has no key to sign the original MessageIds: a replayed message that had been committed before it was dead-lettered will load again.",
     );
   }
-  const client = createSqsClient(target, { maxSockets: 4, waitTimeSeconds: 1 });
+  // Receives wait at most 1 s on the dead-letter queue; anything much longer is a dead connection.
+  const wire = new SqsWire(target, { maxSockets: 4, timeoutMs: 11_000 });
   try {
-    await checkQueue(client, dlqConfig.queueUrl, target.endpoint);
-    await checkQueue(client, target.queueUrl, target.endpoint);
-    const result = await replayDeadLetters(client, {
+    await checkQueue(wire, dlqConfig.queueUrl, target.endpoint);
+    await checkQueue(wire, target.queueUrl, target.endpoint);
+    const result = await replayDeadLetters(wire, {
       dlqUrl: dlqConfig.queueUrl,
       queueUrl: target.queueUrl,
       keys: mask.mode === "sha256" ? undefined : mask.keys.all,
@@ -59,6 +59,6 @@ export async function replayCommand(flags: Flags, io: CliIo, env: Env): Promise<
     }
     return 0;
   } finally {
-    client.destroy();
+    wire.close();
   }
 }

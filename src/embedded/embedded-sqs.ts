@@ -1,7 +1,7 @@
-import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
 import { inBatchesOfTen } from "../source/batches.ts";
-import { createSqsClient } from "../source/sqs-client.ts";
+import type { BatchResult } from "../source/sqs-shapes.ts";
+import { SqsWire } from "../source/sqs-wire.ts";
 
 export interface EmbeddedSqs {
   /** http://127.0.0.1:<port> */
@@ -20,21 +20,22 @@ export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
   const app = buildApp({ logger: false });
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
   const endpoint = new URL(address).origin;
-  const client: SQSClient = createSqsClient(
+  const wire = new SqsWire(
     {
       queueUrl: `${endpoint}/000000000000/none`,
       endpoint,
       region: "us-east-1",
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     },
-    { maxSockets: 16, waitTimeSeconds: 0 },
+    { maxSockets: 16, timeoutMs: 10_000 },
   );
   return {
     endpoint,
     async createQueue(name, attributes) {
-      const result = await client.send(
-        new CreateQueueCommand({ QueueName: name, ...(attributes ? { Attributes: attributes } : {}) }),
-      );
+      const result = await wire.call<{ QueueUrl?: string }>("CreateQueue", {
+        QueueName: name,
+        ...(attributes ? { Attributes: attributes } : {}),
+      });
       if (result.QueueUrl === undefined)
         throw new Error(`the SQS emulator returned no URL for queue ${name}`);
       // fauxqs names queues sqs.<region>.localhost:<port>; hand out the address it really listens on.
@@ -46,12 +47,10 @@ export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
       for (let i = 0; i < batches.length; i += 16) {
         await Promise.all(
           batches.slice(i, i + 16).map(async (batch) => {
-            const result = await client.send(
-              new SendMessageBatchCommand({
-                QueueUrl: queueUrl,
-                Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
-              }),
-            );
+            const result = await wire.call<BatchResult>("SendMessageBatch", {
+              QueueUrl: queueUrl,
+              Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
+            });
             if ((result.Failed?.length ?? 0) > 0)
               throw new Error(`the SQS emulator refused ${result.Failed?.length} messages`);
           }),
@@ -59,7 +58,7 @@ export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
       }
     },
     async stop() {
-      client.destroy();
+      wire.close();
       await app.close();
     },
   };

@@ -1,14 +1,8 @@
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  type MessageAttributeValue,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
 import type { MaskKey } from "../transform/mask-key.ts";
 import { inBatchesOfTen } from "./batches.ts";
 import { ORIGINAL_ID_ATTRIBUTE, signOriginalId, verifyOriginalId } from "./replay-id.ts";
+import type { BatchResult, Message, MessageAttributeValue } from "./sqs-shapes.ts";
+import type { SqsWire } from "./sqs-wire.ts";
 
 export interface ReplayResult {
   readonly moved: number;
@@ -49,18 +43,16 @@ function replayAttributes(message: Message, keys: readonly MaskKey[] | undefined
 }
 
 /** Sends one group to the main queue, then deletes from the dead-letter queue what was sent. */
-async function moveGroup(client: SQSClient, group: readonly Message[], queues: ReplayQueues) {
-  const sent = await client
-    .send(
-      new SendMessageBatchCommand({
-        QueueUrl: queues.queueUrl,
-        Entries: group.map((m, i) => ({
-          Id: String(i),
-          MessageBody: m.Body ?? "",
-          MessageAttributes: replayAttributes(m, queues.keys),
-        })),
-      }),
-    )
+async function moveGroup(wire: SqsWire, group: readonly Message[], queues: ReplayQueues) {
+  const sent = await wire
+    .call<BatchResult>("SendMessageBatch", {
+      QueueUrl: queues.queueUrl,
+      Entries: group.map((m, i) => ({
+        Id: String(i),
+        MessageBody: m.Body ?? "",
+        MessageAttributes: replayAttributes(m, queues.keys),
+      })),
+    })
     .catch((error: unknown) => {
       throw queues.onError(error, queues.queueUrl);
     });
@@ -68,13 +60,11 @@ async function moveGroup(client: SQSClient, group: readonly Message[], queues: R
     .map((entry) => group[Number(entry.Id)])
     .filter((m) => m !== undefined);
   if (delivered.length > 0) {
-    await client
-      .send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queues.dlqUrl,
-          Entries: delivered.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
-        }),
-      )
+    await wire
+      .call("DeleteMessageBatch", {
+        QueueUrl: queues.dlqUrl,
+        Entries: delivered.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
+      })
       .catch((error: unknown) => {
         throw queues.onError(error, queues.dlqUrl);
       });
@@ -87,20 +77,18 @@ async function moveGroup(client: SQSClient, group: readonly Message[], queues: R
  * the original MessageId signed, see replay-id.ts), and only then delete from the dead-letter queue. A crash in
  * between leaves a message in both queues, never in neither; the ledger makes the extra copy harmless.
  */
-export async function replayDeadLetters(client: SQSClient, queues: ReplayQueues): Promise<ReplayResult> {
+export async function replayDeadLetters(wire: SqsWire, queues: ReplayQueues): Promise<ReplayResult> {
   let moved = 0;
   let failed = 0;
   for (;;) {
-    const received = await client
-      .send(
-        new ReceiveMessageCommand({
-          QueueUrl: queues.dlqUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-          VisibilityTimeout: 60,
-          MessageAttributeNames: ["All"],
-        }),
-      )
+    const received = await wire
+      .call<{ Messages?: Message[] }>("ReceiveMessage", {
+        QueueUrl: queues.dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ["All"],
+      })
       .catch((error: unknown) => {
         throw queues.onError(error, queues.dlqUrl);
       });
@@ -110,7 +98,7 @@ export async function replayDeadLetters(client: SQSClient, queues: ReplayQueues)
     if (messages.length === 0) return { moved, failed };
     let refused = 0;
     for (const group of inBatchesOfTen(messages, (m) => Buffer.byteLength(m.Body ?? ""), SEND_BATCH_BYTES)) {
-      const result = await moveGroup(client, group, queues);
+      const result = await moveGroup(wire, group, queues);
       moved += result.moved;
       refused += result.failed;
     }

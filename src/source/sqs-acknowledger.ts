@@ -2,12 +2,8 @@ import type { SqsConfig } from "../config.ts";
 import { inBatchesOfTen } from "./batches.ts";
 import type { Acknowledger, DeleteResult, SourceMessage } from "./message.ts";
 import { sourceError } from "./sqs-errors.ts";
+import type { BatchResult } from "./sqs-shapes.ts";
 import { SqsWire } from "./sqs-wire.ts";
-
-interface BatchResult {
-  readonly Successful?: readonly { Id?: string }[];
-  readonly Failed?: readonly { Id?: string }[];
-}
 
 /** What a batch call by receipt handle did: how many entries SQS took, and the indexes of those it refused. */
 export interface HandleBatchResult {

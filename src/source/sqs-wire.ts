@@ -1,5 +1,4 @@
 import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from "node:crypto";
-import { createRequire } from "node:module";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type {
@@ -8,30 +7,18 @@ import type {
   Checksum,
   SourceData,
 } from "@smithy/types";
-import type { Dispatcher, Pool as UndiciPool } from "undici";
+import { Pool } from "undici";
 import { backoffMs, sleep } from "../backoff.ts";
 import type { SqsConfig } from "../config.ts";
 import { RETRYABLE_NETWORK_CODES } from "../network-errors.ts";
 
-// undici's index also loads fetch, WebSocket, the cache, cookie and mock APIs, 111 modules where the pool and
-// request() need 25: importing it took 72-94 ms instead of 23-30 ms at every start
-// (docs/benchmarks.md). Both paths are undici 7's (package.json allows no other major), and every test that talks to
-// SQS goes through them.
-const load = createRequire(import.meta.url);
-const Pool = load("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
-const sendRequest = load("undici/lib/api/api-request.js") as (
-  this: Dispatcher,
-  options: Dispatcher.RequestOptions,
-) => Promise<Dispatcher.ResponseData>;
-
 /**
  * SQS's hot calls (receive, delete, change visibility, queue attributes) over the JSON protocol, without the AWS
- * SDK's per-call machinery: the SDK spends about 1 ms of CPU a call on middleware, serde, endpoint rules and a new
- * signing key object, four times a minimal client (docs/benchmarks.md), and SecureLog makes two calls per ten
- * messages. What stays is what the calls need: one keep-alive agent, the maintained SigV4 signer (reused, so its
+ * SDK's per-call machinery: middleware, serde, endpoint rules and a new signing key object on every call cost
+ * several times a minimal client's CPU (docs/benchmarks.md), and SecureLog makes two calls per ten messages. What stays is what the calls need: one keep-alive agent, the maintained SigV4 signer (reused, so its
  * signing-key cache works), the SDK's own credential chain (environment, profiles, SSO, web identity, ECS, EC2
- * metadata; refreshed before expiry), retries of throttling, 5xx and connection failures with jittered backoff,
- * and errors shaped like the SDK's (name, code, $metadata.httpStatusCode) so sqs-errors.ts classifies them alike.
+ * metadata; refreshed before expiry), retries of throttling, 5xx and connection failures with jittered backoff
+ * where the caller does not retry (see call()), and errors shaped like the SDK's (name, code, $metadata.httpStatusCode) so sqs-errors.ts classifies them alike.
  */
 
 /** A failed SQS call: `name` is the error type (`QueueDoesNotExist`), `code` the query-compatible code. */
@@ -49,8 +36,8 @@ export class SqsCallError extends Error {
 
 /**
  * Secret keys already imported, by the secret the signer hands over. The signer caches its signing key (a
- * Uint8Array, the same object all day), and node re-imports a raw key on every createHmac: 0.15 ms a call, more
- * than the rest of the signing (docs/benchmarks.md).
+ * Uint8Array, the same object all day), and node re-imports a raw key on every createHmac, which cost more than
+ * the rest of the signing (docs/benchmarks.md).
  */
 const imported = new WeakMap<object, KeyObject>();
 /** The secret access key arrives as a string on every call (the signer's cache lookup HMACs with it). */
@@ -164,7 +151,7 @@ export interface WireRequest {
 
 export class SqsWire {
   readonly #endpoint: URL;
-  readonly #pool: UndiciPool;
+  readonly #pool: Pool;
   readonly #signer: SignatureV4;
   readonly #credentials: AwsCredentialIdentityProvider &
     ((options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>);
@@ -183,7 +170,7 @@ export class SqsWire {
   constructor(config: SqsConfig, options: SqsWireOptions) {
     this.#options = options;
     this.#endpoint = new URL(config.endpoint ?? `https://sqs.${config.region}.amazonaws.com`);
-    // undici: about half the CPU of node:http per call (docs/benchmarks.md). Keep-alive, one request per socket.
+    // undici: less CPU per call than node:http (docs/benchmarks.md). Keep-alive, one request per socket.
     this.#pool = new Pool(this.#endpoint.origin, {
       connections: options.maxSockets,
       pipelining: 1,
@@ -278,7 +265,7 @@ export class SqsWire {
     let text: string;
     let queryError: string | string[] | undefined;
     try {
-      const response = await sendRequest.call(this.#pool, {
+      const response = await this.#pool.request({
         path: "/",
         method: "POST",
         headers: request.headers,

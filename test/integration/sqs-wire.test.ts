@@ -20,6 +20,7 @@ import { SecureLogError } from "../../src/errors.ts";
 import { classifySourceError } from "../../src/source/sqs-errors.ts";
 import { SqsSource, toSourceMessage } from "../../src/source/sqs-source.ts";
 import { SqsWire } from "../../src/source/sqs-wire.ts";
+import { runCli } from "../helpers/cli.ts";
 import { startTestSqs, type TestSqs } from "../helpers/sqs.ts";
 
 const CREDENTIALS = {
@@ -196,6 +197,40 @@ describe("the lean SQS wire", () => {
     assert.equal(classifySourceError(leanError), "queue_missing");
     assert.equal(classifySourceError(leanError), classifySourceError(sdkError));
     wire.close();
+  });
+
+  it("replay moves a message with its producer's attributes, binary ones byte for byte, as the SDK reads them", async () => {
+    const dlq = await sqs.createQueue("wire-replay-dlq");
+    const main = await sqs.createQueue("wire-replay-main");
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    await sqs.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: dlq,
+        Entries: [
+          {
+            Id: "0",
+            MessageBody: '{"user_id":"u-1"}',
+            MessageAttributes: {
+              trace: { DataType: "String", StringValue: "t-42" },
+              blob: { DataType: "Binary", BinaryValue: bytes },
+            },
+          },
+        ],
+      }),
+    );
+    const replay = await runCli(["replay", "--from-dlq", dlq, "--queue-url", main, "--mask", "sha256"], {
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+    });
+    assert.equal(replay.code, 0, replay.stderr);
+    const received = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: main, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }),
+    );
+    const [moved] = received.Messages ?? [];
+    assert.equal(moved?.Body, '{"user_id":"u-1"}');
+    assert.equal(moved?.MessageAttributes?.trace?.StringValue, "t-42");
+    assert.deepEqual([...(moved?.MessageAttributes?.blob?.BinaryValue ?? [])], [...bytes]);
+    assert.equal(await sqs.countReceivable(dlq), 0);
   });
 });
 

@@ -1,9 +1,9 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { SqsConfig } from "../config.ts";
+import type { SqsConfig } from "../../src/config.ts";
 
 /**
- * The AWS SDK's client, for the calls that are not on the hot path: replay, the demo's emulator and the tests. The
- * pipeline's own calls go through the lean wire (sqs-wire.ts), so `run` never loads the SDK.
+ * The AWS SDK's client, the reference the tests and benchmarks measure SecureLog's lean wire (src/source/sqs-wire.ts)
+ * against; SecureLog itself never loads it.
  */
 export function createSqsClient(config: SqsConfig, options: { maxSockets: number; waitTimeSeconds: number }) {
   return new SQSClient({
