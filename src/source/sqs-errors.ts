@@ -74,3 +74,69 @@ export function sourceError(error: unknown, queueUrl: string, endpoint: string |
       });
   }
 }
+
+/** A failed SQS call: `name` is the error type (`QueueDoesNotExist`), `code` the query-compatible code. */
+export class SqsCallError extends Error {
+  readonly code: string | undefined;
+  readonly $metadata: { readonly httpStatusCode: number };
+
+  constructor(name: string, code: string | undefined, message: string, status: number) {
+    super(message);
+    this.name = name;
+    this.code = code;
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+const RETRYABLE_TYPES = new Set([
+  "ThrottlingException",
+  "RequestThrottled",
+  "KmsThrottled",
+  "ServiceUnavailable",
+  "InternalError",
+  "InternalFailure",
+  "RequestTimeout",
+]);
+
+/** Whether the wire may try a failed call again: throttling, 5xx and dropped connections. */
+export function retryable(error: unknown): boolean {
+  if (error instanceof SqsCallError) {
+    const status = error.$metadata.httpStatusCode;
+    return (
+      status >= 500 || status === 429 || RETRYABLE_TYPES.has(error.name) || error.name.includes("Throttl")
+    );
+  }
+  return RETRYABLE_NETWORK_CODES.has((error as { code?: string }).code ?? "");
+}
+
+/**
+ * undici reports a dropped or timed-out connection with codes of its own (UND_ERR_SOCKET, …_TIMEOUT); give it the
+ * errno the rest of SecureLog classifies and names (sqs-errors.ts), keeping undici's error as the cause.
+ */
+export function connectionError(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string" || !code.startsWith("UND_ERR")) return error;
+  const causeCode = (error as { cause?: { code?: unknown } }).cause?.code;
+  const errno =
+    typeof causeCode === "string" ? causeCode : code.includes("TIMEOUT") ? "ETIMEDOUT" : "ECONNRESET";
+  return Object.assign(new Error((error as Error).message), { code: errno, cause: error });
+}
+
+/** `{"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": …}` plus `x-amzn-query-error: Code;Sender`. */
+export function toError(
+  parsed: unknown,
+  queryError: string | string[] | undefined,
+  status: number,
+): SqsCallError {
+  const fields = (parsed ?? {}) as { __type?: unknown; message?: unknown; Message?: unknown };
+  const type =
+    typeof fields.__type === "string" ? (fields.__type.split("#").at(-1) ?? fields.__type) : `Http${status}`;
+  const code = typeof queryError === "string" ? queryError.split(";")[0] : undefined;
+  const message =
+    typeof fields.message === "string"
+      ? fields.message
+      : typeof fields.Message === "string"
+        ? fields.Message
+        : type;
+  return new SqsCallError(type, code, message, status);
+}

@@ -4,9 +4,9 @@ import { SecureLogError } from "../errors.ts";
 import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "./message.ts";
 import { ORIGINAL_ID_ATTRIBUTE } from "./replay-id.ts";
 import { SqsAcknowledger } from "./sqs-acknowledger.ts";
-import { sourceError } from "./sqs-errors.ts";
+import { SqsCallError, sourceError } from "./sqs-errors.ts";
 import type { Message } from "./sqs-shapes.ts";
-import { SqsCallError, SqsWire } from "./sqs-wire.ts";
+import { SqsWire } from "./sqs-wire.ts";
 
 export interface SqsSourceOptions {
   readonly waitTimeSeconds: number;

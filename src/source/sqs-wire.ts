@@ -1,103 +1,22 @@
-import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from "node:crypto";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type {
-  AwsCredentialIdentity,
-  AwsCredentialIdentityProvider,
-  Checksum,
-  SourceData,
-} from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { Pool } from "undici";
 import { backoffMs, sleep } from "../backoff.ts";
 import type { SqsConfig } from "../config.ts";
-import { RETRYABLE_NETWORK_CODES } from "../network-errors.ts";
+import { connectionError, retryable, SqsCallError, toError } from "./sqs-errors.ts";
+import { NodeSha256 } from "./sqs-signing.ts";
 
 /**
- * SQS's hot calls (receive, delete, change visibility, queue attributes) over the JSON protocol, without the AWS
- * SDK's per-call machinery: middleware, serde, endpoint rules and a new signing key object on every call cost
- * several times a minimal client's CPU (docs/benchmarks.md), and SecureLog makes two calls per ten messages. What stays is what the calls need: one keep-alive agent, the maintained SigV4 signer (reused, so its
- * signing-key cache works), the SDK's own credential chain (environment, profiles, SSO, web identity, ECS, EC2
- * metadata; refreshed before expiry), retries of throttling, 5xx and connection failures with jittered backoff
- * where the caller does not retry (see call()), and errors shaped like the SDK's (name, code, $metadata.httpStatusCode) so sqs-errors.ts classifies them alike.
+ * Every SQS call SecureLog makes, over the JSON protocol, without the AWS SDK's per-call machinery: middleware,
+ * serde, endpoint rules and a new signing key object on every call cost several times a minimal client's CPU
+ * (docs/benchmarks.md), and SecureLog makes two calls per ten messages. What stays is what the calls need: one
+ * keep-alive pool, the maintained SigV4 signer (reused, so its signing-key cache works), the SDK's own credential
+ * chain (environment, profiles, SSO, web identity, ECS, EC2 metadata; refreshed before expiry), retries of
+ * throttling, 5xx and connection failures with jittered backoff where the caller does not retry (see call()),
+ * and errors shaped like the SDK's (name, code, $metadata.httpStatusCode) so sqs-errors.ts classifies them alike.
  */
 
-/** A failed SQS call: `name` is the error type (`QueueDoesNotExist`), `code` the query-compatible code. */
-export class SqsCallError extends Error {
-  readonly code: string | undefined;
-  readonly $metadata: { readonly httpStatusCode: number };
-
-  constructor(name: string, code: string | undefined, message: string, status: number) {
-    super(message);
-    this.name = name;
-    this.code = code;
-    this.$metadata = { httpStatusCode: status };
-  }
-}
-
-/**
- * Secret keys already imported, by the secret the signer hands over. The signer caches its signing key (a
- * Uint8Array, the same object all day), and node re-imports a raw key on every createHmac, which cost more than
- * the rest of the signing (docs/benchmarks.md).
- */
-const imported = new WeakMap<object, KeyObject>();
-/** The secret access key arrives as a string on every call (the signer's cache lookup HMACs with it). */
-const importedText = new Map<string, KeyObject>();
-
-function secretKey(secret: SourceData): KeyObject {
-  if (typeof secret === "string") {
-    let key = importedText.get(secret);
-    if (key === undefined) {
-      // A credential refresh brings a new secret; the old ones are not needed again.
-      if (importedText.size >= 4) importedText.clear();
-      key = createSecretKey(Buffer.from(secret, "utf8"));
-      importedText.set(secret, key);
-    }
-    return key;
-  }
-  let key = imported.get(secret);
-  if (key === undefined) {
-    key = createSecretKey(new Uint8Array(secret as ArrayBuffer));
-    imported.set(secret, key);
-  }
-  return key;
-}
-
-/** node:crypto in the shape the signer wants (it is called with a secret for HMAC, without one for hashing). */
-class NodeSha256 implements Checksum {
-  readonly #secret: SourceData | undefined;
-  #hash: Hash | Hmac;
-
-  constructor(secret?: SourceData) {
-    this.#secret = secret;
-    this.#hash = this.#fresh();
-  }
-
-  #fresh(): Hash | Hmac {
-    return this.#secret === undefined ? createHash("sha256") : createHmac("sha256", secretKey(this.#secret));
-  }
-
-  update(data: Uint8Array | string): void {
-    this.#hash.update(data);
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-
-  reset(): void {
-    this.#hash = this.#fresh();
-  }
-}
-
-const RETRYABLE_TYPES = new Set([
-  "ThrottlingException",
-  "RequestThrottled",
-  "KmsThrottled",
-  "ServiceUnavailable",
-  "InternalError",
-  "InternalFailure",
-  "RequestTimeout",
-]);
 const EXPIRED_TYPES = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
 /** Tries of a call whose caller does not retry it (start-up checks, queue attributes, visibility changes). */
 const ATTEMPTS = 3;
@@ -106,18 +25,6 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** 1 where the caller owns retrying (see call()). */
   readonly attempts?: number;
-}
-/** Actions whose requests repeat byte for byte; deletes and visibility changes carry receipt handles. */
-const REPEATED_ACTIONS = new Set(["ReceiveMessage", "GetQueueAttributes"]);
-
-function retryable(error: unknown): boolean {
-  if (error instanceof SqsCallError) {
-    const status = error.$metadata.httpStatusCode;
-    return (
-      status >= 500 || status === 429 || RETRYABLE_TYPES.has(error.name) || error.name.includes("Throttl")
-    );
-  }
-  return RETRYABLE_NETWORK_CODES.has((error as { code?: string }).code ?? "");
 }
 
 /**
@@ -157,15 +64,6 @@ export class SqsWire {
     ((options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>);
   readonly #options: SqsWireOptions;
   #refresh = false;
-  /**
-   * Signatures of the identical requests a poller repeats (the same ReceiveMessage, again and again), for the
-   * second they were made in. SigV4 signs the request, the second and the credentials and nothing else, so the
-   * signer would make the same headers again; a loaded poller asks hundreds of times a second, and signing was a
-   * seventh of the receiving side's CPU (docs/benchmarks.md). Replaced by an empty one every second, and when
-   * SQS said the credentials expired.
-   */
-  #reusable = new Map<string, Record<string, string>>();
-  #reusableSecond = 0;
 
   constructor(config: SqsConfig, options: SqsWireOptions) {
     this.#options = options;
@@ -199,17 +97,6 @@ export class SqsWire {
   async signed(action: string, input: unknown): Promise<WireRequest> {
     const body = JSON.stringify(input);
     const date = this.#options.now?.() ?? new Date();
-    const second = Math.floor(date.getTime() / 1000);
-    if (second !== this.#reusableSecond) {
-      this.#forgetSignatures();
-      this.#reusableSecond = second;
-    }
-    // The set this signature belongs to: one that is replaced while the signing is under way (the second ended,
-    // the credentials expired) is not refilled with it.
-    const reusable = REPEATED_ACTIONS.has(action) ? this.#reusable : undefined;
-    const key = reusable === undefined ? "" : `${action}\n${body}`;
-    const reused = reusable?.get(key);
-    if (reused !== undefined) return { target: action, body, headers: reused };
     const request = {
       method: "POST",
       protocol: this.#endpoint.protocol,
@@ -226,13 +113,7 @@ export class SqsWire {
       body,
     };
     const signed = await this.#signer.sign(request, { signingDate: date });
-    const headers = signed.headers as Record<string, string>;
-    reusable?.set(key, headers);
-    return { target: action, body, headers };
-  }
-
-  #forgetSignatures(): void {
-    this.#reusable = new Map();
+    return { target: action, body, headers: signed.headers as Record<string, string> };
   }
 
   /**
@@ -251,7 +132,6 @@ export class SqsWire {
         if (error instanceof SqsCallError && EXPIRED_TYPES.has(error.name) && !refreshed) {
           refreshed = true;
           this.#refresh = true;
-          this.#forgetSignatures();
           continue;
         }
         if (attempt >= attempts || !retryable(error)) throw error;
@@ -291,32 +171,4 @@ export class SqsWire {
   close(): void {
     void this.#pool.destroy();
   }
-}
-
-/**
- * undici reports a dropped or timed-out connection with codes of its own (UND_ERR_SOCKET, …_TIMEOUT); give it the
- * errno the rest of SecureLog classifies and names (sqs-errors.ts), keeping undici's error as the cause.
- */
-function connectionError(error: unknown): unknown {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== "string" || !code.startsWith("UND_ERR")) return error;
-  const causeCode = (error as { cause?: { code?: unknown } }).cause?.code;
-  const errno =
-    typeof causeCode === "string" ? causeCode : code.includes("TIMEOUT") ? "ETIMEDOUT" : "ECONNRESET";
-  return Object.assign(new Error((error as Error).message), { code: errno, cause: error });
-}
-
-/** `{"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": …}` plus `x-amzn-query-error: Code;Sender`. */
-function toError(parsed: unknown, queryError: string | string[] | undefined, status: number): SqsCallError {
-  const fields = (parsed ?? {}) as { __type?: unknown; message?: unknown; Message?: unknown };
-  const type =
-    typeof fields.__type === "string" ? (fields.__type.split("#").at(-1) ?? fields.__type) : `Http${status}`;
-  const code = typeof queryError === "string" ? queryError.split(";")[0] : undefined;
-  const message =
-    typeof fields.message === "string"
-      ? fields.message
-      : typeof fields.Message === "string"
-        ? fields.Message
-        : type;
-  return new SqsCallError(type, code, message, status);
 }
