@@ -7,11 +7,10 @@
 //
 // The V8 flags above (repeated in V8_FLAGS for the re-run) bound memory: by default V8 lets the young
 // generation and the old heap grow to hundreds of megabytes at high allocation rates before collecting. With
-// them a 200,000-message backlog drains with a bounded peak RSS instead of 330 MiB, for a few percent of
-// throughput (docs/reliability.md). The live data is small: at most --max-in-flight messages. Optimizing
-// compiles on V8's background threads and glibc's per-thread malloc arenas added about 30 MiB (measured when
-// SecureLog ran a second JavaScript thread), hence --no-concurrent-recompilation and MALLOC_ARENA_MAX=2 (the same
-// throughput, docs/benchmarks.md).
+// them a 200,000-message backlog drains with a bounded peak RSS, for a few percent of throughput
+// (docs/reliability.md). The live data is small: at most --max-in-flight messages. Optimizing compiles on
+// V8's background threads and glibc's per-thread malloc arenas added memory for nothing, hence
+// --no-concurrent-recompilation and MALLOC_ARENA_MAX=2 (the same throughput, docs/benchmarks.md).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import module from "node:module";

@@ -142,7 +142,7 @@ export async function demo(flags: Flags, io: CliIo): Promise<void> {
       {},
     );
     // PGlite executes one statement at a time: a second writer would only wait.
-    await executeRun(config, io, { writers: 1 });
+    await executeRun(config, io, 1);
     await showResults(postgres.databaseUrl, io);
     if (flags.keep === true) await keepServing(postgres.databaseUrl, sqs.endpoint, queueUrl, keyFile, io);
   } finally {

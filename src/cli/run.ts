@@ -29,9 +29,9 @@ export const SIGNAL_ECHO_MS = 250;
 
 /**
  * Most body bytes in one batch, whatever --batch-size says. Login events are about 200 bytes, so this never
- * binds for them (1,000 of them are 0.2 MB); a queue of large messages (SQS allows 1 MiB) gets smaller batches,
- * since each batch is held several times over while it is parsed, masked and sent as one statement. 4 MiB
- * peaked at 342 MiB RSS on 2,000 messages of 256 KiB, 1 MiB at 272 MiB (docs/reliability.md).
+ * binds for them; a queue of large messages (SQS allows 1 MiB) gets smaller batches, since each batch is held
+ * several times over while it is parsed, masked and sent as one statement: larger caps raised the peak memory
+ * for no throughput (docs/reliability.md).
  */
 const BATCH_BYTES = 1024 * 1024;
 
@@ -51,12 +51,8 @@ function atStartUp(error: unknown): never {
   throw error;
 }
 
-export interface RunTuning {
-  /** Concurrent database transactions. */
-  readonly writers: number;
-}
-
-export const DEFAULT_TUNING: RunTuning = { writers: 2 };
+/** Concurrent database transactions: one commits while the next batch fills (the demo's PGlite takes one). */
+const WRITERS = 2;
 
 /**
  * The ends of a run: the queue it receives from, the connections its deletes go over, the database it writes
@@ -66,20 +62,14 @@ interface Ends {
   readonly source: SqsSource;
   /**
    * Deletes over connections of their own: in follow mode every receive holds its socket for up to 20 s, and a
-   * delete must not wait behind them. Faster on loopback too: 4.58-5.18 s for 50,000 messages with connections
-   * of their own, 4.78-5.43 s sharing the receives' pool (4 alternating pairs, docs/benchmarks.md).
+   * delete must not wait behind them (faster on loopback too, docs/benchmarks.md).
    */
   readonly acknowledger: SqsAcknowledger;
   readonly sink: PgSink;
   readonly writer: BatchWriter;
 }
 
-function openEnds(
-  config: RunConfig,
-  tuning: RunTuning,
-  logger: Logger,
-  resources: AsyncDisposableStack,
-): Ends {
+function openEnds(config: RunConfig, writers: number, logger: Logger, resources: AsyncDisposableStack): Ends {
   // One socket per poller, plus room for the heartbeat and queue-depth calls; the deletes get as many.
   const maxSockets = (config.pinnedConcurrency ? config.concurrency : config.maxConcurrency) + 8;
   const { transform, reject } = transformsFor(config.mask, config.appVersion);
@@ -89,7 +79,7 @@ function openEnds(
     tables: tablesIn(config.schema),
     rejecter: reject,
     // ...and one for the periodic fold into the report's rollups.
-    poolSize: tuning.writers + 1 + (config.foldEveryMs > 0 ? 1 : 0),
+    poolSize: writers + 1 + (config.foldEveryMs > 0 ? 1 : 0),
     onIdleError: (error) => logger.warn(`idle database connection failed: ${error.message}`),
   });
   resources.defer(() => sink.close());
@@ -141,7 +131,7 @@ async function checkEnds(
   );
 }
 
-function pipelineOptions(config: RunConfig, tuning: RunTuning): PipelineOptions {
+function pipelineOptions(config: RunConfig, writers: number): PipelineOptions {
   return {
     concurrency: config.pinnedConcurrency
       ? config.concurrency
@@ -149,7 +139,7 @@ function pipelineOptions(config: RunConfig, tuning: RunTuning): PipelineOptions 
     ...(config.pinnedConcurrency ? {} : { maxConcurrency: config.maxConcurrency }),
     batchSize: config.batchSize,
     batchBytes: BATCH_BYTES,
-    writers: tuning.writers,
+    writers,
     maxInFlight: config.maxInFlight,
     maxInFlightBytes: config.maxInFlightMb * 1024 * 1024,
     maxRetryTimeMs: config.maxRetryTimeMs,
@@ -210,11 +200,7 @@ function operationsFor(
  * Connects to both ends, checks them before consuming anything, runs the pipeline and prints the summary.
  * Throws a SecureLogError (with its exit code) for anything the operator must fix.
  */
-export async function executeRun(
-  config: RunConfig,
-  io: CliIo,
-  tuning: RunTuning = DEFAULT_TUNING,
-): Promise<RunSummary> {
+export async function executeRun(config: RunConfig, io: CliIo, writers = WRITERS): Promise<RunSummary> {
   const terminal = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const logger = createLogger(config.quiet ? "error" : config.logLevel, io.stderr, terminal);
   if (config.mask.mode === "sha256") logger.warn(SHA256_WARNING);
@@ -227,11 +213,11 @@ export async function executeRun(
   // queue, the database.
   const resources = new AsyncDisposableStack();
   try {
-    const ends = openEnds(config, tuning, logger, resources);
+    const ends = openEnds(config, writers, logger, resources);
     const shutdown = resources.use(shutdownOn(io, config, logger));
     await checkEnds(ends, config, logger, io.envFile);
     const { source, acknowledger, writer } = ends;
-    const pipeline = new Pipeline({ source, acknowledger, writer, events }, pipelineOptions(config, tuning));
+    const pipeline = new Pipeline({ source, acknowledger, writer, events }, pipelineOptions(config, writers));
     shutdown.attach(pipeline);
     const operations = await attachOperations(
       operationsFor(config, ends, { events, pipeline, logger, terminal }, io),

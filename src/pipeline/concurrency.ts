@@ -6,7 +6,7 @@
  * drops by a quarter and that level becomes the threshold, above which it grows by one a window only. Receives
  * that come back short (the queue is draining or idle) halve it. Holding the number at its bound instead, as an
  * earlier version did, let noise in the rate double it to 128 on loopback, where two thousand messages then sat
- * in memory waiting: up to 40 % more garbage-collection time for nothing (docs/benchmarks.md). A rate that
+ * in memory waiting: more garbage-collection time for nothing (docs/benchmarks.md). A rate that
  * drops in one window is not taken as a reason to shrink: at 20 ms a window holds a dozen round trips, and
  * backing off on that noise kept the number oscillating below what the link needed.
  */

@@ -93,12 +93,8 @@ export class InFlightBudget {
     this.#room.notify();
   }
 
-  /** Resolves when room may have been made (or on wake(), when the run stops). */
-  waitForRoom(): Promise<void> {
-    return this.#room.wait();
-  }
-
-  wake(): void {
-    this.#room.notify();
+  /** Resolves when room may have been made, or when `signal` aborts (the run stops). */
+  waitForRoom(signal: AbortSignal): Promise<void> {
+    return this.#room.wait(signal);
   }
 }

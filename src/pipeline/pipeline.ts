@@ -126,18 +126,6 @@ export class Pipeline {
   /** Graceful: stop receiving, commit and delete what is already received. */
   stop(): void {
     this.#stopPolling.abort();
-    this.#wakeAll();
-  }
-
-  /**
-   * Wakes every waiting loop, which then sees that polling stopped. Waits take no abort signal: stop() and a
-   * failure wake them here instead (an abort listener added and removed on every wait cost about 2% of the
-   * receiving side's CPU).
-   */
-  #wakeAll(): void {
-    this.#work.notify();
-    this.#budget.wake();
-    this.#pollersChanged.notify();
   }
 
   /** Forced: also give up on batches still waiting for the database; they stay on the queue. */
@@ -149,7 +137,6 @@ export class Pipeline {
     this.#fatal ??= error;
     this.#stopPolling.abort();
     this.#abandon.abort();
-    this.#wakeAll();
   }
 
   async #pollLoop(index: number): Promise<void> {
@@ -167,7 +154,7 @@ export class Pipeline {
       // Pollers beyond the current target wait to be needed (or for the drain to end).
       if (index >= this.#concurrency.target) {
         if (this.#drained) break;
-        await this.#pollersChanged.wait();
+        await this.#pollersChanged.wait(signal);
         continue;
       }
       const messages = await receiver.receive();
@@ -222,7 +209,8 @@ export class Pipeline {
     while (this.#fatal === undefined) {
       if (this.#buffer.length === 0) {
         if (this.#pollersDone) return;
-        await this.#work.wait();
+        // A failure aborts this signal and ends the wait; a graceful stop ends it when the pollers are done.
+        await this.#work.wait(this.#abandon.signal);
         continue;
       }
       const batch = this.#buffer.take();

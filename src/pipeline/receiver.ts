@@ -42,7 +42,7 @@ export class Receiver {
     const { budget, signal } = this.#deps;
     const size = budget.nextReceive();
     if (!budget.reserve(size)) {
-      await budget.waitForRoom();
+      await budget.waitForRoom(signal);
       return undefined;
     }
     let failure: Error;

@@ -240,7 +240,7 @@ export const daysInRange = (t: Tables) =>
 
 /**
  * One section's statement: one row, its JSON in `section`. A statement per section rather than one for the whole
- * report: PostgreSQL planned the combined statement for about 90 ms and ran it no faster (a day of 111,111 rows).
+ * report: PostgreSQL took longer to plan the combined statement than it saved (docs/benchmarks.md).
  */
 export function sectionStatement(g: Grouping, from: From, t: Tables): string {
   // $3 is referenced here too: PostgreSQL must know every parameter's type, and a section may list nothing.

@@ -162,7 +162,7 @@ export class SqsSource implements MessageSource, Acknowledger {
     const receivedAt = new Date();
     const messages: SourceMessage[] = [];
     for (const message of result.Messages ?? []) {
-      // One-shot crypto.hash: about half the CPU of a Hash object for a body this small, and no object to collect.
+      // One-shot crypto.hash: less CPU than a Hash object for a body this small, and no object to collect.
       if (message.MD5OfBody !== undefined && hash("md5", message.Body ?? "", "hex") !== message.MD5OfBody) {
         // As the SDK does: a body that does not match what SQS stored is not trusted; the receive fails (retried)
         // and the messages come back after their visibility timeout.

@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
 import type { gcmsiv as GcmSiv } from "@noble/ciphers/aes.js";
 
-// Loaded on first use: only --mask encrypt and `reveal` need the cipher, and importing it took 11-13 ms of every
-// start (docs/benchmarks.md). Node 24 requires an ES module synchronously.
+// Loaded on first use: only --mask encrypt and `reveal` need the cipher, and importing it at every start was
+// measurable (docs/benchmarks.md). Node 24 requires an ES module synchronously.
 const load = createRequire(import.meta.url);
 let cipher: typeof GcmSiv | undefined;
 function gcmsiv(...args: Parameters<typeof GcmSiv>): ReturnType<typeof GcmSiv> {
