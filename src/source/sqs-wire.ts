@@ -21,6 +21,9 @@ const EXPIRED_TYPES = new Set(["ExpiredToken", "ExpiredTokenException", "Request
 /** Tries of a call whose caller does not retry it (start-up checks, queue attributes, visibility changes). */
 const ATTEMPTS = 3;
 
+/** Actions whose requests repeat byte for byte; deletes and visibility changes carry receipt handles. */
+const REPEATED_ACTIONS = new Set(["ReceiveMessage", "GetQueueAttributes"]);
+
 export interface CallOptions {
   readonly signal?: AbortSignal;
   /** 1 where the caller owns retrying (see call()). */
@@ -64,6 +67,15 @@ export class SqsWire {
     ((options?: { forceRefresh?: boolean }) => Promise<AwsCredentialIdentity>);
   readonly #options: SqsWireOptions;
   #refresh = false;
+  /**
+   * Signatures of the identical requests a poller repeats (the same ReceiveMessage, again and again), for the
+   * second they were made in. SigV4 signs the request, the second and the credentials and nothing else, so the
+   * signer would make the same headers again; a loaded poller asks hundreds of times a second, and signing each
+   * one showed in `npm run bench` as CPU per message (docs/benchmarks.md). Replaced by an empty one every second, and when
+   * SQS said the credentials expired.
+   */
+  #reusable = new Map<string, Record<string, string>>();
+  #reusableSecond = 0;
 
   constructor(config: SqsConfig, options: SqsWireOptions) {
     this.#options = options;
@@ -97,6 +109,17 @@ export class SqsWire {
   async signed(action: string, input: unknown): Promise<WireRequest> {
     const body = JSON.stringify(input);
     const date = this.#options.now?.() ?? new Date();
+    const second = Math.floor(date.getTime() / 1000);
+    if (second !== this.#reusableSecond) {
+      this.#forgetSignatures();
+      this.#reusableSecond = second;
+    }
+    // The set this signature belongs to: one that is replaced while the signing is under way (the second ended,
+    // the credentials expired) is not refilled with it.
+    const reusable = REPEATED_ACTIONS.has(action) ? this.#reusable : undefined;
+    const key = reusable === undefined ? "" : `${action}\n${body}`;
+    const reused = reusable?.get(key);
+    if (reused !== undefined) return { target: action, body, headers: reused };
     const request = {
       method: "POST",
       protocol: this.#endpoint.protocol,
@@ -113,7 +136,13 @@ export class SqsWire {
       body,
     };
     const signed = await this.#signer.sign(request, { signingDate: date });
-    return { target: action, body, headers: signed.headers as Record<string, string> };
+    const headers = signed.headers as Record<string, string>;
+    reusable?.set(key, headers);
+    return { target: action, body, headers };
+  }
+
+  #forgetSignatures(): void {
+    this.#reusable = new Map();
   }
 
   /**
@@ -132,6 +161,7 @@ export class SqsWire {
         if (error instanceof SqsCallError && EXPIRED_TYPES.has(error.name) && !refreshed) {
           refreshed = true;
           this.#refresh = true;
+          this.#forgetSignatures();
           continue;
         }
         if (attempt >= attempts || !retryable(error)) throw error;

@@ -348,6 +348,86 @@ describe("the lean SQS wire under failures", () => {
     await server.close();
   });
 
+  it("reuses a receive's signature within its second only, and not after SQS said the credentials expired", async (t) => {
+    const server = await scripted([
+      { status: 200, body: {} },
+      { status: 200, body: {} },
+      { status: 200, body: {} },
+      { status: 400, body: { __type: "com.amazonaws.sqs#ExpiredToken", message: "expired" } },
+    ]);
+    let clock = DATE;
+    let signings = 0;
+    const wire = wireFor(
+      server.endpoint,
+      async (options?: { forceRefresh?: boolean }) => {
+        signings++;
+        return { accessKeyId: options?.forceRefresh === true ? "NEWKEY" : "OLDKEY", secretAccessKey: "s" };
+      },
+      () => clock,
+    );
+    t.after(async () => {
+      wire.close();
+      await server.close();
+    });
+    const receive = { QueueUrl: `${server.endpoint}/1/q`, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 };
+    await wire.call("ReceiveMessage", receive);
+    clock = new Date(DATE.getTime() + 999);
+    await wire.call("ReceiveMessage", receive);
+    assert.equal(signings, 1, "the second receive, in the same second, is not signed again");
+    assert.equal(server.seen[1]?.authorization, server.seen[0]?.authorization);
+    // The same request with another body is another signature.
+    await wire.call("ReceiveMessage", { ...receive, MaxNumberOfMessages: 5 });
+    assert.equal(signings, 2);
+    // SQS says the token expired: the retry is signed with refreshed credentials, and so is every later receive.
+    await wire.call("ReceiveMessage", receive);
+    assert.match(server.seen[3]?.authorization ?? "", /Credential=OLDKEY\//);
+    assert.match(server.seen[4]?.authorization ?? "", /Credential=NEWKEY\//);
+    await wire.call("ReceiveMessage", receive);
+    assert.equal(server.seen[5]?.authorization, server.seen[4]?.authorization);
+    // The next second: signed anew, with a new date.
+    const before = signings;
+    clock = new Date(DATE.getTime() + 1000);
+    await wire.call("ReceiveMessage", receive);
+    assert.equal(signings, before + 1);
+    assert.notEqual(server.seen[6]?.authorization, server.seen[5]?.authorization);
+    // A delete carries receipt handles: never reused, even when a retry sends the same body in the same second.
+    await wire.call("DeleteMessageBatch", { QueueUrl: receive.QueueUrl, Entries: [] });
+    await wire.call("DeleteMessageBatch", { QueueUrl: receive.QueueUrl, Entries: [] });
+    assert.equal(signings, before + 3);
+  });
+
+  it("does not keep a signature whose second ended while it was being made", async () => {
+    let clock = DATE;
+    let release: () => void = () => undefined;
+    let slowFirst = true;
+    const wire = wireFor(
+      "http://127.0.0.1:1",
+      async () => {
+        if (slowFirst) {
+          slowFirst = false;
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
+        return { accessKeyId: "KEY", secretAccessKey: "s" };
+      },
+      () => clock,
+    );
+    const receive = { QueueUrl: "http://127.0.0.1:1/1/q", MaxNumberOfMessages: 10 };
+    const late = wire.signed("ReceiveMessage", receive); // made in DATE's second, still waiting for credentials
+    clock = new Date(DATE.getTime() + 1000);
+    const next = await wire.signed("ReceiveMessage", receive);
+    release();
+    assert.notEqual((await late).headers["x-amz-date"], next.headers["x-amz-date"]);
+    const again = await wire.signed("ReceiveMessage", receive);
+    assert.equal(
+      again.headers["x-amz-date"],
+      next.headers["x-amz-date"],
+      "the next second's signature is kept",
+    );
+    wire.close();
+  });
+
   it("does not retry a 403, and classifies it as refused credentials; a missing queue as missing", async () => {
     const server = await scripted([
       {
