@@ -3,11 +3,30 @@ import { SecureLogError } from "../errors.ts";
 import { withDatabase } from "../sink/database.ts";
 import { insertRevealAudit } from "../sink/sql/privacy.ts";
 import { erasureDigest } from "../transform/erasure.ts";
+import type { KeyRing } from "../transform/mask-key.ts";
 import { ENCRYPTED_IN_TEXT, explainRevealFailure, reveal } from "../transform/reveal.ts";
 import { UsageError } from "./cli-error.ts";
 import { type CliIo, print, printJson, readAll } from "./io.ts";
 import { printable } from "./printable.ts";
 import { operatorName, requiredReason } from "./privacy-options.ts";
+
+/**
+ * Opens every token it can. The audit keeps a keyed one-way digest of each revealed value, never the mask: an
+ * enc: value in the audit table would open to the very value whose disclosure it records.
+ */
+function revealAll(tokens: readonly string[], keys: KeyRing) {
+  const revealed = new Map<string, string>();
+  const digests = new Set<string>();
+  const failures: string[] = [];
+  for (const token of tokens) {
+    const result = reveal(token, keys);
+    if (result.ok) {
+      revealed.set(token, result.value);
+      digests.add(erasureDigest(keys.current, result.domain, result.value));
+    } else failures.push(`${token.slice(0, 24)}… ${explainRevealFailure(result)}`);
+  }
+  return { revealed, digests, failures };
+}
 
 /**
  * `securelog reveal --reason R VALUE...` prints the raw value of each reversible mask, one per line;
@@ -34,18 +53,7 @@ export async function revealCommand(
   const text = fromStdin ? await readAll(io.stdin) : "";
   const tokens = fromStdin ? [...new Set(text.match(ENCRYPTED_IN_TEXT) ?? [])] : [...values];
 
-  const revealed = new Map<string, string>();
-  // The audit keeps a keyed one-way digest of each revealed value, never the mask: an enc: value in the audit
-  // table would open to the very value whose disclosure it records.
-  const digests = new Set<string>();
-  const failures: string[] = [];
-  for (const token of tokens) {
-    const result = reveal(token, keys);
-    if (result.ok) {
-      revealed.set(token, result.value);
-      digests.add(erasureDigest(keys.current, result.domain, result.value));
-    } else failures.push(`${token.slice(0, 24)}… ${explainRevealFailure(result)}`);
-  }
+  const { revealed, digests, failures } = revealAll(tokens, keys);
   if (!fromStdin && failures.length > 0) {
     throw new SecureLogError("reveal_failed", `cannot reveal ${failures[0]}`);
   }

@@ -62,23 +62,8 @@ export function createLogger(
   );
 }
 
-/** Logs what the operator should know about while a run goes on. */
-export function logPipelineEvents(events: PipelineEvents, logger: Logger): void {
-  events.on("received", (count) => {
-    logger.debug({ count }, "received");
-  });
-  events.on("committed", (batch) => {
-    logger.debug(
-      {
-        loaded: batch.loaded,
-        rejected: Object.fromEntries(batch.rejected),
-        duplicates: batch.duplicates,
-        ms: Math.round(batch.durationMs),
-      },
-      "batch committed",
-    );
-  });
-  // Failures that repeat while an outage lasts: the first logged, then a summary every 10 s, then the recovery.
+/** Failures that repeat while an outage lasts: the first logged, then a summary every 10 s, then the recovery. */
+function logOutages(events: PipelineEvents, logger: Logger): void {
   const database = new OutageLog(logger, {
     what: "database write",
     first: (error) => `database write failed, retrying: ${error}`,
@@ -103,6 +88,25 @@ export function logPipelineEvents(events: PipelineEvents, logger: Logger): void 
   });
   events.on("extendFailed", (count, reason) => visibility.failed(reason, { count }));
   events.on("extended", () => visibility.succeeded());
+}
+
+/** Logs what the operator should know about while a run goes on. */
+export function logPipelineEvents(events: PipelineEvents, logger: Logger): void {
+  logOutages(events, logger);
+  events.on("received", (count) => {
+    logger.debug({ count }, "received");
+  });
+  events.on("committed", (batch) => {
+    logger.debug(
+      {
+        loaded: batch.loaded,
+        rejected: Object.fromEntries(batch.rejected),
+        duplicates: batch.duplicates,
+        ms: Math.round(batch.durationMs),
+      },
+      "batch committed",
+    );
+  });
   events.on("concurrency", (target) => {
     logger.debug({ target }, "concurrent receives adjusted");
   });

@@ -22,6 +22,34 @@ function duration(seconds: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+interface Tally {
+  received: number;
+  loaded: number;
+  rejected: number;
+  lastCommit: number | undefined;
+  /** Messages committed lately, for the rate of the last ten seconds. */
+  readonly recent: { at: number; n: number }[];
+}
+
+/** What the run has done so far, kept up to date from its events. */
+function tallied(events: PipelineEvents): Tally {
+  const tally: Tally = { received: 0, loaded: 0, rejected: 0, lastCommit: undefined, recent: [] };
+  events.on("received", (n) => {
+    tally.received += n;
+  });
+  events.on("committed", (batch) => {
+    tally.loaded += batch.loaded;
+    let n = batch.loaded;
+    for (const r of batch.rejected.values()) {
+      tally.rejected += r;
+      n += r;
+    }
+    tally.lastCommit = performance.now();
+    tally.recent.push({ at: tally.lastCommit, n });
+  });
+  return tally;
+}
+
 /**
  * The live line on a terminal. A drain: counts, rate, what is left on the queue and when it should be done.
  * Following: counts, the rate of the last ten seconds, messages in flight, pollers and the time since the last
@@ -29,29 +57,13 @@ function duration(seconds: number): string {
  */
 export function startProgress(events: PipelineEvents, options: ProgressOptions): () => void {
   const started = performance.now();
-  let received = 0;
-  let loaded = 0;
-  let rejected = 0;
+  const tally = tallied(events);
+  const { recent } = tally;
   let depth: number | undefined;
-  let lastCommit: number | undefined;
-  const recent: { at: number; n: number }[] = [];
-  events.on("received", (n) => {
-    received += n;
-  });
-  events.on("committed", (batch) => {
-    loaded += batch.loaded;
-    let n = batch.loaded;
-    for (const r of batch.rejected.values()) {
-      rejected += r;
-      n += r;
-    }
-    lastCommit = performance.now();
-    recent.push({ at: lastCommit, n });
-  });
-  const counts = () => `received ${received}  loaded ${loaded}  rejected ${rejected}`;
+  const counts = () => `received ${tally.received}  loaded ${tally.loaded}  rejected ${tally.rejected}`;
   const drawDrain = () => {
     const seconds = (performance.now() - started) / 1000;
-    const rate = seconds > 0 ? received / seconds : 0;
+    const rate = seconds > 0 ? tally.received / seconds : 0;
     const left = depth === undefined ? "?" : String(depth);
     const eta = depth !== undefined && rate > 0 ? duration(depth / rate) : "-";
     return `${counts()}  ${Math.round(rate)} msg/s  queue ${left}  ETA ${eta}`;
@@ -61,7 +73,8 @@ export function startProgress(events: PipelineEvents, options: ProgressOptions):
     while (recent.length > 0 && (recent[0]?.at ?? now) < now - RATE_WINDOW_MS) recent.shift();
     const window = Math.min(RATE_WINDOW_MS, now - started) / 1000;
     const rate = window > 0 ? recent.reduce((sum, r) => sum + r.n, 0) / window : 0;
-    const since = lastCommit === undefined ? "none yet" : `${duration((now - lastCommit) / 1000)} ago`;
+    const last = tally.lastCommit;
+    const since = last === undefined ? "none yet" : `${duration((now - last) / 1000)} ago`;
     return `${counts()}  ${Math.round(rate)} msg/s  in flight ${options.inFlight()}  pollers ${options.concurrency()}  last commit ${since}`;
   };
   const draw = () =>

@@ -3,15 +3,9 @@ import { errorCode } from "../errors.ts";
 import type { Tables } from "../sink/sql/tables.ts";
 import { rollupsPresent } from "../sink/stale-rollups.ts";
 import { fold, holdingRollups, type RollupStatus, rollupsValid } from "./fold.ts";
-import {
-  daysInRange,
-  type GroupingName,
-  groupings,
-  rejectionsQuery,
-  sectionStatement,
-  source,
-} from "./report-queries.ts";
-import { type HiddenCounts, type Report, ReportSchema } from "./report-schema.ts";
+import { type GroupingName, groupings } from "./report-groupings.ts";
+import { daysInRange, rejectionsQuery, sectionStatement, source } from "./report-queries.ts";
+import { type Report, ReportSchema } from "./report-schema.ts";
 
 export interface ReportOptions {
   /** YYYY-MM-DD, inclusive; undefined leaves that end open. */
@@ -78,6 +72,17 @@ async function readOnly(client: pg.ClientBase, t: Tables, options: ReportOptions
   }
 }
 
+/** The sections read from groupings, in the document's order. */
+const SECTIONS: readonly GroupingName[] = [
+  "days",
+  "shared_devices",
+  "busy_ips",
+  "roaming_users",
+  "app_versions",
+  "device_types",
+  "locales",
+];
+
 async function readSections(
   client: pg.ClientBase,
   t: Tables,
@@ -97,37 +102,22 @@ async function readSections(
     const s = (await client.query<{ section: SectionRead }>(statement, params)).rows[0]?.section;
     return { list: s?.list ?? [], hidden: { groups: s?.groups ?? 0, logins: s?.logins ?? 0 } };
   };
-  const days = await read("days");
+  const lists: Record<string, unknown[]> = {};
+  const other: Record<string, { groups: number; logins: number }> = {};
+  for (const name of SECTIONS) {
+    const section = await read(name);
+    lists[name] = section.list;
+    other[name] = section.hidden;
+  }
   const rejections = (await client.query(rejectionsQuery(t), params)).rows;
-  const shared = await read("shared_devices");
-  const busy = await read("busy_ips");
-  const roaming = await read("roaming_users");
-  const versions = await read("app_versions");
-  const deviceTypes = await read("device_types");
-  const locales = await read("locales");
-  const other: HiddenCounts = {
-    days: days.hidden,
-    shared_devices: shared.hidden,
-    busy_ips: busy.hidden,
-    roaming_users: roaming.hidden,
-    app_versions: versions.hidden,
-    device_types: deviceTypes.hidden,
-    locales: locales.hidden,
-  };
   // Parsed, not cast: what leaves here is exactly the documented document.
   return ReportSchema.parse({
     since: options.since ?? null,
     until: options.until ?? null,
     top: options.top,
     min_group: options.minGroup,
-    days: days.list,
+    ...lists,
     rejections,
-    shared_devices: shared.list,
-    busy_ips: busy.list,
-    roaming_users: roaming.list,
-    app_versions: versions.list,
-    device_types: deviceTypes.list,
-    locales: locales.list,
     other,
   });
 }

@@ -1,5 +1,6 @@
 import type { Tables } from "../sink/sql/tables.ts";
-import { type GroupingName, groupings, rejectionsView } from "./report-queries.ts";
+import { type GroupingName, groupings } from "./report-groupings.ts";
+import { rejectionsView } from "./report-queries.ts";
 
 /**
  * SQL views for BI tools (Grafana's PostgreSQL data source, Metabase, psql) that give the report's answers: the

@@ -27,6 +27,39 @@ function mismatch(message: string): SecureLogError {
   return new SecureLogError("masking_mismatch", message, { exitCode: 2 });
 }
 
+/** The scheme and app_version mode recorded for the table are this run's. */
+function sameSchemeAndMode(
+  recorded: ReadonlyMap<string, string>,
+  settings: MaskingSettings,
+  t: Tables,
+): void {
+  const scheme = recorded.get("scheme") ?? settings.scheme;
+  if (scheme !== settings.scheme) {
+    throw mismatch(
+      `${t.schema}.user_logins is masked with --mask ${scheme}; this run uses --mask ${settings.scheme}. One table holds one masking scheme: run with --mask ${scheme}, or use another --schema or database.`,
+    );
+  }
+  const appVersion = recorded.get("app_version") ?? settings.appVersion;
+  if (appVersion !== settings.appVersion) {
+    throw mismatch(
+      `${t.schema}.user_logins holds app_version as --app-version ${appVersion}; this run uses --app-version ${settings.appVersion}. Run with --app-version ${appVersion}, or use another --schema or database.`,
+    );
+  }
+}
+
+/** Every key that has masked values in the table is loaded (the current one is recorded by now). */
+function allKeysLoaded(recorded: ReadonlyMap<string, string>, settings: MaskingSettings, t: Tables): void {
+  const unloaded = [...recorded.keys()]
+    .filter((name) => name.startsWith("key:"))
+    .map((name) => name.slice(4))
+    .filter((id) => !settings.keyIds.includes(id));
+  if (unloaded.length > 0) {
+    throw mismatch(
+      `${t.schema}.user_logins holds values masked with key ${unloaded.join(", ")}, which this run has not loaded (keys loaded: ${settings.keyIds.join(", ") || "none"}). A different key would give the same device another mask. To rotate, make the new key current and keep the old one as a previous key (key file: new key first, old key on the next line; or SECURELOG_KEY="new,old").`,
+    );
+  }
+}
+
 /**
  * One table, one masking configuration. The scheme and app_version mode are recorded when SecureLog first writes
  * the tables (for tables written before this was recorded: read off the masks already there), and so is every key
@@ -49,33 +82,14 @@ export async function checkMaskingSettings(
     );
     const firstTime = !recorded.has("scheme");
     if (firstTime) await adopt(client, t, settings, recorded);
-    const scheme = recorded.get("scheme") ?? settings.scheme;
-    if (scheme !== settings.scheme) {
-      throw mismatch(
-        `${t.schema}.user_logins is masked with --mask ${scheme}; this run uses --mask ${settings.scheme}. One table holds one masking scheme: run with --mask ${scheme}, or use another --schema or database.`,
-      );
-    }
-    const appVersion = recorded.get("app_version") ?? settings.appVersion;
-    if (appVersion !== settings.appVersion) {
-      throw mismatch(
-        `${t.schema}.user_logins holds app_version as --app-version ${appVersion}; this run uses --app-version ${settings.appVersion}. Run with --app-version ${appVersion}, or use another --schema or database.`,
-      );
-    }
+    sameSchemeAndMode(recorded, settings, t);
     const current = settings.keyIds[0];
     // Written only when something is new (the first run, a new current key), so that afterwards a database user
     // with SELECT on this table suffices.
     const news = current !== undefined && !recorded.has(`key:${current}`);
     const fresh = firstTime || news;
     if (current !== undefined) recorded.set(`key:${current}`, "");
-    const unloaded = [...recorded.keys()]
-      .filter((name) => name.startsWith("key:"))
-      .map((name) => name.slice(4))
-      .filter((id) => !settings.keyIds.includes(id));
-    if (unloaded.length > 0) {
-      throw mismatch(
-        `${t.schema}.user_logins holds values masked with key ${unloaded.join(", ")}, which this run has not loaded (keys loaded: ${settings.keyIds.join(", ") || "none"}). A different key would give the same device another mask. To rotate, make the new key current and keep the old one as a previous key (key file: new key first, old key on the next line; or SECURELOG_KEY="new,old").`,
-      );
-    }
+    allKeysLoaded(recorded, settings, t);
     const orphans =
       (await client.query<{ n: number }>(uncheckableErasures(t), [settings.keyIds])).rows[0]?.n ?? 0;
     if (orphans > 0) {

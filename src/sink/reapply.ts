@@ -58,6 +58,33 @@ export interface ReapplyReport {
   readonly unkeyed: number;
 }
 
+/** Erases one field's registered values (hmac by mask, reversible ones by digest once opened); counts the rest. */
+async function eraseField(
+  client: pg.ClientBase,
+  t: Tables,
+  keys: KeyRing,
+  field: (typeof FIELDS)[number],
+  digests: ReadonlySet<string>,
+  matches: MatchCounts,
+): Promise<{ unopenable: number; unkeyed: number }> {
+  let unopenable = 0;
+  tally((await client.query<{ kind: string }>(deleteMaskedLogins(t, field))).rows, matches, "rows");
+  tally((await client.query<{ kind: string }>(deleteMaskedRejects(t, field))).rows, matches, "rejects");
+  const erased: string[] = [];
+  for (const { v } of (await client.query<{ v: string }>(encryptedValues(t, field))).rows) {
+    const opened = reveal(v, keys);
+    if (!opened.ok) unopenable++;
+    else if (opened.domain === field && erasureDigests(keys, field, opened.value).some((d) => digests.has(d)))
+      erased.push(v);
+  }
+  if (erased.length > 0) {
+    tally((await client.query<{ kind: string }>(deleteLogins(t, field), [erased])).rows, matches, "rows");
+    tally((await client.query<{ kind: string }>(deleteRejects(t, field), [erased])).rows, matches, "rejects");
+  }
+  const unkeyed = (await client.query<{ n: number }>(sha256Values(t, field))).rows[0]?.n ?? 0;
+  return { unopenable, unkeyed };
+}
+
 /**
  * Erases again, in this database, every value an erasure register holds (`entries`, read from the database where
  * the erasures were made, when this one is a restored copy): the register is copied in first, so later loads here
@@ -89,27 +116,9 @@ export async function reapplyErasures(
     let unopenable = 0;
     let unkeyed = 0;
     for (const field of FIELDS) {
-      tally((await client.query<{ kind: string }>(deleteMaskedLogins(t, field))).rows, matches, "rows");
-      tally((await client.query<{ kind: string }>(deleteMaskedRejects(t, field))).rows, matches, "rejects");
-      const erased: string[] = [];
-      for (const { v } of (await client.query<{ v: string }>(encryptedValues(t, field))).rows) {
-        const opened = reveal(v, keys);
-        if (!opened.ok) unopenable++;
-        else if (
-          opened.domain === field &&
-          erasureDigests(keys, field, opened.value).some((d) => digests.has(d))
-        )
-          erased.push(v);
-      }
-      if (erased.length > 0) {
-        tally((await client.query<{ kind: string }>(deleteLogins(t, field), [erased])).rows, matches, "rows");
-        tally(
-          (await client.query<{ kind: string }>(deleteRejects(t, field), [erased])).rows,
-          matches,
-          "rejects",
-        );
-      }
-      unkeyed += (await client.query<{ n: number }>(sha256Values(t, field))).rows[0]?.n ?? 0;
+      const counts = await eraseField(client, t, keys, field, digests, matches);
+      unopenable += counts.unopenable;
+      unkeyed += counts.unkeyed;
     }
     let total = 0;
     let rows = 0;

@@ -100,29 +100,32 @@ export async function writeOutcomes(
   return result;
 }
 
-async function writeLocked(
+/** The batch with every value the erasure register holds stored as a rejection instead (reject: only then). */
+async function keepingErasedOut(
   client: pg.ClientBase,
   statements: OutcomeStatements,
   outcomes: readonly Outcome[],
   reject: Rejecter | undefined,
-): Promise<WriteResult> {
-  let batch = outcomes;
-  // Computed only when the register holds something (reject is passed only then).
-  const computed = reject === undefined ? [] : outcomes.map((o) => o.digests?.());
+): Promise<readonly Outcome[]> {
+  if (reject === undefined) return outcomes;
+  const computed = outcomes.map((o) => o.digests?.());
   const digests = computed.flatMap((d) => (d === undefined ? [] : [...d.ip, ...d.device_id]));
   const unchecked = computed.some((d) => d?.unchecked === true);
-  if ((digests.length > 0 || unchecked) && reject !== undefined) {
-    const found =
-      digests.length === 0
-        ? []
-        : (await client.query<{ digest: string }>(erasedDigests(statements.tables), [digests])).rows;
-    if (found.length > 0 || unchecked) {
-      const erased = new Set(found.map((r) => r.digest));
-      batch = outcomes.map((o, i) => keepErasedOut(o, computed[i], erased, reject));
-    }
-  }
-  // One ledger key can arrive twice in a batch (two deliveries received close together, or one SNS notification
-  // delivered twice); the ledger insert would keep one, but the join would then load both, so keep the first here.
+  if (digests.length === 0 && !unchecked) return outcomes;
+  const found =
+    digests.length === 0
+      ? []
+      : (await client.query<{ digest: string }>(erasedDigests(statements.tables), [digests])).rows;
+  if (found.length === 0 && !unchecked) return outcomes;
+  const erased = new Set(found.map((r) => r.digest));
+  return outcomes.map((o, i) => keepErasedOut(o, computed[i], erased, reject));
+}
+
+/**
+ * One ledger key can arrive twice in a batch (two deliveries received close together, or one SNS notification
+ * delivered twice); the ledger insert would keep one, but the join would then load both, so keep the first here.
+ */
+function firstOfEach(batch: readonly Outcome[]) {
   const seen = new Set<string>();
   const rows: { id: string; row: LoginRow }[] = [];
   const rejects: { id: string; reject: RejectRecord }[] = [];
@@ -133,6 +136,17 @@ async function writeLocked(
     if (outcome.kind === "row") rows.push({ id, row: outcome.row });
     else rejects.push({ id, reject: outcome.reject });
   }
+  return { rows, rejects };
+}
+
+async function writeLocked(
+  client: pg.ClientBase,
+  statements: OutcomeStatements,
+  outcomes: readonly Outcome[],
+  reject: Rejecter | undefined,
+): Promise<WriteResult> {
+  // Digests are computed only when the register holds something (reject is passed only then).
+  const { rows, rejects } = firstOfEach(await keepingErasedOut(client, statements, outcomes, reject));
   const params = [loginParam(rows), rejectParam(rejects)];
   try {
     await client.query(statements.insertNew, params);
