@@ -3,10 +3,11 @@ import { type OptionSpec, parseWhole } from "../config-options.ts";
 import type { CliIo } from "./io.ts";
 
 /**
- * One command, declared in one place (src/cli/commands/<name>.ts): its name, its line in the main help, the
- * prose of its --help, and its options, from which the parser, --help and the docs' tables are all made.
- * `run` loads the command's implementation only when it runs: --help, and every other command, never pay for
- * its modules (SecureLog runs its TypeScript as written, so each module loaded costs start-up time).
+ * One command, in one file (src/cli/commands/<name>.ts): its name, its line in the main help, the prose of its
+ * --help, its options (from which the parser, --help and the docs' tables are all made) and what it does. That
+ * file imports only light modules and types at its top; `run` imports the heavy ones (zod, pg, the SQS wire, the
+ * report) when it runs, so that --help and every other command never pay for them (SecureLog runs its
+ * TypeScript as written, so each module loaded costs start-up time).
  */
 export interface Command {
   readonly name: string;

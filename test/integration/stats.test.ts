@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Stats } from "../../src/cli/stats.ts";
+import type { Stats } from "../../src/sink/table-contents.ts";
 import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
 import { runCli } from "../helpers/cli.ts";
 import { useServices } from "../helpers/services.ts";

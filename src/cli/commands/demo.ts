@@ -1,5 +1,11 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Flags } from "../../config.ts";
 import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ConfigError } from "../../errors.ts";
 import type { Command } from "../command.ts";
+import { type CliIo, print } from "../io.ts";
+import { ROW_COLUMNS, table } from "../table.ts";
 
 export const demo: Command = {
   name: "demo",
@@ -36,7 +42,154 @@ It needs the development install (npm ci in a clone): the emulator and PGlite ar
     verbose: RUN_OPTIONS.verbose,
   } satisfies Record<string, OptionSpec>,
   run: async (flags, _, io) => {
-    await (await import("../demo.ts")).demo(flags, io);
+    await runDemo(flags, io);
     return 0;
   },
 };
+
+const SAMPLE_FILE = new URL("../../../samples/login-events.jsonl", import.meta.url);
+
+function readSample(): string[] {
+  return readFileSync(SAMPLE_FILE, "utf8")
+    .split("\n")
+    .filter((line) => line !== "");
+}
+
+async function ensureDemoKey(dataDir: string): Promise<string> {
+  const { convertLegacyKey, generateKeyText } = await import("../../transform/mask-key.ts");
+  const keyFile = join(dataDir, "demo.key");
+  if (!existsSync(keyFile)) writeFileSync(keyFile, `${generateKeyText()}\n`, { mode: 0o600, flag: "wx" });
+  // A demo key written by an earlier release is in the previous format: convert it, the masks stay the same.
+  const text = readFileSync(keyFile, "utf8");
+  const converted = convertLegacyKey(text, keyFile);
+  if (converted !== text.trim()) writeFileSync(keyFile, `${converted}\n`, { mode: 0o600 });
+  return keyFile;
+}
+
+async function showResults(databaseUrl: string, io: CliIo): Promise<void> {
+  const { default: pg } = await import("pg");
+  const { tablesIn } = await import("../../sink/sql/tables.ts");
+  const { sampleOfTable } = await import("../../sink/table-contents.ts");
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const sample = await sampleOfTable(client, tablesIn("public"), 5);
+    print(io.stdout, "\nA few rows of user_logins (ip and device_id masked with the demo key):");
+    print(io.stdout, table(sample.rows, ROW_COLUMNS));
+    print(
+      io.stdout,
+      `\nThe embedded database now holds ${sample.loaded} rows and ${sample.rejected} rejections (every run adds the sample again; --fresh starts over).`,
+    );
+    print(
+      io.stdout,
+      "\nWhat the masks are for: `securelog report` finds shared devices, busy addresses, roaming users and version adoption in them. `npm start -- --keep` keeps this database up so you can run it (the exact commands are printed).",
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * `demo --keep`: the embedded database and queue stay up until Ctrl-C (SIGINT or SIGTERM), with the exact commands
+ * that read them, so that a newcomer can try the report, the page, stats and psql on the demo's rows.
+ */
+async function keepServing(
+  databaseUrl: string,
+  endpoint: string,
+  queueUrl: string,
+  keyFile: string,
+  io: CliIo,
+): Promise<void> {
+  const db = `--database-url ${databaseUrl}`;
+  print(
+    io.stdout,
+    [
+      "",
+      "The embedded PostgreSQL and SQS stay up until you press Ctrl-C. In another terminal:",
+      `  npx securelog report ${db}`,
+      `  npx securelog report --html report.html ${db}`,
+      `  npx securelog stats ${db}`,
+      `  psql ${databaseUrl} -c 'SELECT * FROM user_logins LIMIT 5'`,
+      `  npx securelog run --until-empty --queue-url ${queueUrl} --endpoint ${endpoint} --key-file ${keyFile} ${db}`,
+      "(the last one loads whatever you send to the queue; the embedded database takes one connection at a time)",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolveStop();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  print(io.stdout, "stopping the embedded PostgreSQL and SQS (the data stays in the demo's folder)");
+}
+
+/**
+ * The emulator and PGlite, loaded only here: they weigh tens of megabytes that only the demo needs, and they are
+ * development dependencies, absent from a production install (npm ci --omit=dev, the image, the packed tarball).
+ */
+async function loadEmbedded() {
+  try {
+    const [postgres, sqs] = await Promise.all([
+      import("../../embedded/embedded-postgres.ts"),
+      import("../../embedded/embedded-sqs.ts"),
+    ]);
+    return { startEmbeddedPostgres: postgres.startEmbeddedPostgres, startEmbeddedSqs: sqs.startEmbeddedSqs };
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new ConfigError(
+      "the demo needs the development install (its SQS emulator and embedded PostgreSQL are dev dependencies): run it from a clone after npm ci, not from a production install",
+      "demo_unavailable",
+    );
+  }
+}
+
+/** `securelog demo`: the whole pipeline with nothing installed but this repository's dependencies. */
+async function runDemo(flags: Flags, io: CliIo): Promise<void> {
+  const { loadRunConfig } = await import("../../config.ts");
+  const { executeRun } = await import("../run.ts");
+  const dataDirFlag = flags["data-dir"];
+  const dataDir = resolve(io.cwd, typeof dataDirFlag === "string" ? dataDirFlag : ".securelog/demo");
+  const pgData = join(dataDir, "pgdata");
+  if (flags.fresh === true) rmSync(pgData, { recursive: true, force: true });
+  const { startEmbeddedPostgres, startEmbeddedSqs } = await loadEmbedded();
+  const postgres = await startEmbeddedPostgres(pgData);
+  const keyFile = await ensureDemoKey(dataDir);
+  const sqs = await startEmbeddedSqs();
+  try {
+    const queueUrl = await sqs.createQueue("login-queue");
+    const sample = readSample();
+    await sqs.send(queueUrl, sample);
+    print(
+      io.stdout,
+      `Embedded SQS (fauxqs) at ${sqs.endpoint}: queued ${sample.length} sample events on login-queue.`,
+    );
+    print(
+      io.stdout,
+      `Embedded PostgreSQL (PGlite) at ${postgres.databaseUrl.replace("postgres://postgres@", "")}, data in ${pgData}.`,
+    );
+    print(io.stdout, `Masking key: ${keyFile} (generated for this demo).\n`);
+    const logLevel = flags["log-level"];
+    const config = loadRunConfig(
+      {
+        "queue-url": queueUrl,
+        endpoint: sqs.endpoint,
+        "database-url": postgres.databaseUrl,
+        "key-file": keyFile,
+        "until-empty": true,
+        "wait-time": "1",
+        "log-level": typeof logLevel === "string" ? logLevel : "warn",
+      },
+      {},
+    );
+    // PGlite executes one statement at a time: a second writer would only wait.
+    await executeRun(config, io, 1);
+    await showResults(postgres.databaseUrl, io);
+    if (flags.keep === true) await keepServing(postgres.databaseUrl, sqs.endpoint, queueUrl, keyFile, io);
+  } finally {
+    await sqs.stop();
+    await postgres.stop();
+  }
+}

@@ -1,4 +1,13 @@
+import type { Env, Flags } from "../../config.ts";
+import { ConfigError, SecureLogError } from "../../errors.ts";
+import type { ErasureReport, ErasureTarget } from "../../sink/erase.ts";
+import type { ReapplyReport, RegisterEntry } from "../../sink/reapply.ts";
+import type { PiiDomain } from "../../transform/mask.ts";
+import type { KeyRing } from "../../transform/mask-key.ts";
+import { UsageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
+import { type CliIo, print, printJson } from "../io.ts";
+import { operatorName, reasonOr, requiredReason } from "../privacy-options.ts";
 import { KEYS_NOTE, PRIVACY_OPTIONS } from "./privacy.ts";
 
 export const forget: Command = {
@@ -33,5 +42,183 @@ the raw value given, under any loaded key, in one transaction, and records the d
     ...PRIVACY_OPTIONS,
   },
   footer: KEYS_NOTE,
-  run: async (flags, _, io) => (await import("../forget.ts")).forgetCommand(flags, io, io.env),
+  // --reapply is another task under the same name (erasure): a path of its own from the start.
+  run: (flags, _, io) => (flags.reapply === true ? reapplyRegister(flags, io) : forgetValue(flags, io)),
 };
+
+/** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
+async function optionalKeys(flags: Flags, env: Env): Promise<KeyRing | undefined> {
+  const { loadKeyRing } = await import("../../config.ts");
+  const configured =
+    typeof flags["key-file"] === "string" ||
+    env.SECURELOG_KEY_FILE !== undefined ||
+    env.SECURELOG_KEY !== undefined;
+  return configured ? loadKeyRing(flags, env) : undefined;
+}
+
+/** The raw value's every stored form; the raw value itself goes no further than erasureTarget. */
+async function target(flags: Flags, keys: KeyRing | undefined, io: CliIo): Promise<ErasureTarget> {
+  const { erasureTarget } = await import("../../transform/erasure.ts");
+  const { recognisableIp } = await import("../../transform/recognisable.ts");
+  const ip = flags.ip;
+  const deviceId = flags["device-id"];
+  if ((typeof ip === "string") === (typeof deviceId === "string")) {
+    throw new UsageError("forget needs exactly one of --ip VALUE or --device-id VALUE (or --reapply)");
+  }
+  const [field, raw]: [PiiDomain, string] =
+    typeof ip === "string" ? ["ip", ip] : ["device_id", String(deviceId)];
+  // The value is not repeated in messages: error output may end up in logs.
+  if (raw.trim() === "") throw new ConfigError(`--${field === "ip" ? "ip" : "device-id"} is empty`);
+  if (field === "ip" && recognisableIp(raw) === undefined)
+    print(
+      io.stderr,
+      "note: --ip is not an IPv4 or IPv6 address in any spelling; looking for it exactly as written.",
+    );
+  return erasureTarget(keys, field, raw);
+}
+
+function unloadedError(report: ErasureReport, what: string): SecureLogError {
+  return new SecureLogError(
+    "erasure_incomplete",
+    `${what}, but the tables also hold values masked under ${report.unloaded.join(", ")}, which could not be checked: load those keys (as previous keys) and run forget again. The erasure is NOT complete.`,
+  );
+}
+
+/**
+ * `securelog forget --ip V | --device-id V [--dry-run]`: the erasure request. Finds the value in every form it can
+ * be stored in (hmac, encrypt and sha256, under every loaded key, in user_logins and in rejections, including
+ * other fields and key names of rejected bodies) without a --mask flag, deletes all of it in one transaction,
+ * records it in the erasure register (keyed one-way digests only) so that it stays out of later loads and can be
+ * erased again in a restored copy, and audits it. Masks under a key that is not loaded make it exit 1: a partial
+ * erasure is never reported as complete.
+ */
+async function forgetValue(flags: Flags, io: CliIo): Promise<number> {
+  const { loadDatabase } = await import("../../config.ts");
+  const { withDatabase } = await import("../../sink/database.ts");
+  const { countErasure, erase } = await import("../../sink/erase.ts");
+  const env = io.env;
+  // Like reveal: an erasure names the request it answers, and the audit keeps it. A dry run changes nothing.
+  const reason =
+    flags["dry-run"] === true
+      ? ""
+      : requiredReason(flags, "forget", "the erasure request it answers: a ticket or request id");
+  const keys = await optionalKeys(flags, env);
+  const erasure = await target(flags, keys, io);
+  const database = loadDatabase(flags, env);
+  const needs = { require: ["logins", "rejects"], create: ["audit", "erasures"] } as const;
+  const report = await withDatabase(database, needs, async (client, t) => {
+    if (flags["dry-run"] === true) return countErasure(client, t, erasure);
+    return erase(client, t, erasure, {
+      action: `forget_${erasure.field}`,
+      reason,
+      operator: operatorName(),
+    });
+  });
+  return said(flags, io, report, erasure, keys);
+}
+
+/** Says what was (or would be) erased; exit 1 (thrown) when masks under keys not loaded could not be checked. */
+async function said(
+  flags: Flags,
+  io: CliIo,
+  report: ErasureReport,
+  erasure: ErasureTarget,
+  keys: KeyRing | undefined,
+): Promise<number> {
+  const { describeMatches, matchesJson } = await import("../../sink/erase.ts");
+  const label = erasure.field === "ip" ? "the given ip" : "the given device id";
+  const keysText =
+    keys === undefined
+      ? "no key loaded: unkeyed sha256 masks only"
+      : `keys ${keys.all.map((k) => k.id).join(", ")}`;
+  if (flags.json === true)
+    printJson(io.stdout, {
+      field: erasure.field,
+      dryRun: flags["dry-run"] === true,
+      keys: keys?.all.map((k) => k.id) ?? [],
+      matches: matchesJson(report),
+      unloaded: report.unloaded,
+      complete: report.unloaded.length === 0,
+    });
+  const verb = flags["dry-run"] === true ? "dry run: would delete" : "deleted";
+  const what = `${verb} what matches ${label} (${keysText}): ${describeMatches(report.matches)}`;
+  if (report.unloaded.length > 0) throw unloadedError(report, what);
+  if (flags.json !== true) print(io.stdout, `${what}.`);
+  if (keys === undefined && flags["dry-run"] !== true) {
+    print(
+      io.stderr,
+      "warning: without a key nothing was recorded in the erasure register, so a restored backup or a replayed message could bring the value back.",
+    );
+  }
+  return 0;
+}
+
+/**
+ * `securelog forget --reapply [--from URL]`: after restoring a backup, erase again every value the erasure register
+ * holds. The register is read from --from (the database the erasures were made in, or the newest copy of it) or
+ * from this database itself, copied in, and applied here, whichever of the loaded keys masked the values.
+ */
+async function reapplyRegister(flags: Flags, io: CliIo): Promise<number> {
+  const { loadDatabase, loadDatabaseUrl, loadKeyRing } = await import("../../config.ts");
+  const { withDatabase } = await import("../../sink/database.ts");
+  const { readRegister, reapplyErasures } = await import("../../sink/reapply.ts");
+  const keys = loadKeyRing(flags, io.env);
+  const database = loadDatabase(flags, io.env);
+  const from =
+    typeof flags.from === "string"
+      ? { url: loadDatabaseUrl({ "database-url": flags.from }, {}), schema: database.schema }
+      : database;
+  const entries =
+    from === database
+      ? []
+      : await withDatabase(
+          from,
+          { require: ["erasures"], create: [] },
+          async (client, t) => (await client.query<RegisterEntry>(readRegister(t))).rows,
+        );
+  const needs = { require: ["logins", "rejects"], create: ["erasures", "audit"] } as const;
+  const report = await withDatabase(database, needs, (client, t) =>
+    reapplyErasures(client, t, keys, entries, {
+      reason: reasonOr(flags, "erasures re-applied"),
+      operator: operatorName(),
+    }),
+  );
+  return saidReapplied(flags, io, report, from === database);
+}
+
+/** Says what was erased again; exit 1 (thrown) for what could not be checked. */
+async function saidReapplied(
+  flags: Flags,
+  io: CliIo,
+  report: ReapplyReport,
+  sameDatabase: boolean,
+): Promise<number> {
+  const { describeMatches, matchesJson } = await import("../../sink/erase.ts");
+  const copied = sameDatabase ? "" : `copied ${report.copied} register entries, `;
+  const summary = `${copied}erased again: ${describeMatches(report.matches)}`;
+  const gaps: string[] = [];
+  if (report.unopenable > 0)
+    gaps.push(
+      `${report.unopenable} reversible values under keys that are not loaded (load them as previous keys)`,
+    );
+  if (report.unkeyed > 0)
+    gaps.push(
+      `${report.unkeyed} unkeyed sha256 values, which no register can match (the register never stores an unkeyed form)`,
+    );
+  if (flags.json === true)
+    printJson(io.stdout, {
+      copied: sameDatabase ? 0 : report.copied,
+      matches: matchesJson(report),
+      unopenable: report.unopenable,
+      unkeyed: report.unkeyed,
+      complete: gaps.length === 0,
+    });
+  if (gaps.length > 0) {
+    throw new SecureLogError(
+      "erasure_incomplete",
+      `${summary}; but could not check ${gaps.join(" and ")}. The re-application is NOT complete.`,
+    );
+  }
+  if (flags.json !== true) print(io.stdout, `${summary}.`);
+  return 0;
+}

@@ -1,5 +1,9 @@
+import { writeFileSync } from "node:fs";
+import type { Flags } from "../../config.ts";
 import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ConfigError } from "../../errors.ts";
 import type { Command } from "../command.ts";
+import { type CliIo, print, printJson, readAll } from "../io.ts";
 
 export const keygen: Command = {
   name: "keygen",
@@ -29,7 +33,54 @@ Prints a new masking key: slk1_, 32 random bytes in base64url and a checksum, ex
   footer: `Keep the key secret and separate from the database: whoever has both can test guesses of ip and device_id.
 Losing it means new rows no longer match old ones for the same device.`,
   run: async (flags, _, io) => {
-    await (await import("../keygen.ts")).keygen(flags, io);
+    await makeKeys(flags, io);
     return 0;
   },
 };
+
+function writeKeyFile(out: string, text: string): void {
+  try {
+    // wx: never overwrite an existing key; losing one breaks matching of old and new rows.
+    writeFileSync(out, text, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new ConfigError(
+      code === "EEXIST"
+        ? `${out} already exists; not overwriting a key`
+        : `cannot write ${out} (${code ?? "error"})`,
+    );
+  }
+}
+
+/**
+ * `securelog keygen [--out FILE]` prints (or writes, mode 0600) a new key. `--convert` instead reads keys of the
+ * previous format (plain base64 of 32 bytes, or from a KMS) on standard input, one or more in key-file syntax,
+ * and gives them back in the current form, same bytes and order: the masks they make do not change.
+ */
+async function makeKeys(flags: Flags, io: CliIo): Promise<void> {
+  const { convertLegacyKey, generateKeyText, splitKeys } = await import("../../transform/mask-key.ts");
+  const out = typeof flags.out === "string" ? flags.out : undefined;
+  let text: string;
+  if (flags.convert === true) {
+    const keys = splitKeys(await readAll(io.stdin));
+    if (keys.length === 0)
+      throw new ConfigError("keygen --convert reads the keys to convert from standard input; it got none");
+    text = keys.map((key, i) => convertLegacyKey(key, `key ${i + 1} on standard input`)).join("\n");
+  } else {
+    text = generateKeyText();
+  }
+  if (out === undefined) {
+    if (flags.json === true) printJson(io.stdout, { keys: text.split("\n") });
+    else print(io.stdout, text);
+    return;
+  }
+  writeKeyFile(out, `${text}\n`);
+  if (flags.json === true) {
+    printJson(io.stdout, { file: out, keys: text.split("\n").length });
+    return;
+  }
+  print(
+    io.stderr,
+    `wrote ${flags.convert === true ? "the converted keys" : "a new key"} to ${out} (mode 0600); use it with --key-file ${out}`,
+  );
+}

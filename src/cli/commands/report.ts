@@ -1,5 +1,11 @@
+import { resolve } from "node:path";
+import type { Flags } from "../../config.ts";
 import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import { ConfigError } from "../../errors.ts";
+import type { RollupStatus } from "../../report/fold.ts";
+import type { Report } from "../../report/report-schema.ts";
 import { type Command, wholeOption } from "../command.ts";
+import { type CliIo, print, printJson } from "../io.ts";
 
 const TOP = {
   type: "string",
@@ -65,12 +71,115 @@ directly and says so.`,
     help: RUN_OPTIONS.help,
     verbose: RUN_OPTIONS.verbose,
   } satisfies Record<string, OptionSpec>,
-  run: async (flags, _, io) =>
-    (await import("../report.ts")).reportCommand(flags, io, io.env, {
-      top: wholeOption(report.options, "top", flags) ?? TOP.integer.default,
-      // A page is made to be passed on: by default it leaves out groups of fewer than five users.
-      minGroup:
-        wholeOption(report.options, "min-group", flags) ??
-        (typeof flags.html === "string" ? HTML_MIN_GROUP : MIN_GROUP.integer.default),
-    }),
+  run: (flags, _, io) => showReport(flags, io),
 };
+
+/** A day as the options take it: YYYY-MM-DD, a real date. */
+function day(flags: Flags, name: "since" | "until"): string | undefined {
+  const value = flags[name];
+  if (typeof value !== "string") return undefined;
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (parsed === undefined || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value)
+    throw new ConfigError(`--${name} must be a date as YYYY-MM-DD (got "${value}")`);
+  return value;
+}
+
+/** `securelog report --install-views`: the views BI tools read (report-views.ts), in one transaction. */
+async function installViews(flags: Flags, io: CliIo): Promise<number> {
+  const { loadDatabase } = await import("../../config.ts");
+  const { withDatabase } = await import("../../sink/database.ts");
+  const { VIEW_NAMES, viewStatements } = await import("../../report/report-views.ts");
+  const database = loadDatabase(flags, io.env);
+  const needs = { require: ["logins", "rejects"], create: [] } as const;
+  const names = await withDatabase(database, needs, async (client, t) => {
+    await client.query("BEGIN");
+    for (const statement of viewStatements(t)) await client.query(statement);
+    await client.query("COMMIT");
+    return Object.values(VIEW_NAMES).map((name) => `${t.schema}.${name}`);
+  });
+  if (flags.json === true) printJson(io.stdout, { views: names });
+  else print(io.stdout, `created or replaced ${names.length} views: ${names.join(", ")}`);
+  return 0;
+}
+
+/** The page, written whole or not at all (a temporary file beside it, renamed). */
+async function writeHtml(path: string, report: Report): Promise<string> {
+  const { rename, rm, writeFile } = await import("node:fs/promises");
+  const { reportHtml } = await import("../../report/report-html.ts");
+  const target = resolve(path);
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, reportHtml(report, new Date()), { mode: 0o600 });
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new ConfigError(
+      `cannot write --html ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return target;
+}
+
+/** Why a report read user_logins rather than its rollups, and what makes the next one fast. */
+const SLOW: Record<Exclude<RollupStatus, "current">, string> = {
+  stale:
+    "the report's rollups are stale (rows loaded before they existed, or forget or rekey cleared them), so every section was read from user_logins; `securelog report --rebuild` makes the next report fast",
+  missing:
+    "the report's rollups do not exist in this schema yet (tables from an earlier release), so every section was read from user_logins; `securelog report --rebuild` creates them",
+  denied:
+    "this database user may read but not fold the report's rollups, so every section was read from user_logins; see docs/operations.md for the grants",
+};
+
+/** `securelog report --rebuild`: the rollups (and the date index) built from every row of user_logins. */
+async function rebuild(flags: Flags, io: CliIo): Promise<number> {
+  const { loadDatabase } = await import("../../config.ts");
+  const { withDatabase } = await import("../../sink/database.ts");
+  const { rebuildRollups } = await import("../../report/fold.ts");
+  const database = loadDatabase(flags, io.env);
+  const needs = {
+    require: ["logins", "rejects"],
+    create: ["feed", "rollupState", "pairs", "totals", "daily"],
+  } as const;
+  const started = performance.now();
+  const rows = await withDatabase(database, needs, (client, t) => rebuildRollups(client, t));
+  const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  if (flags.json === true) printJson(io.stdout, { rebuilt: true, rows, seconds });
+  else print(io.stdout, `rebuilt the report's rollups from ${rows} rows of user_logins in ${seconds} s`);
+  return 0;
+}
+
+/** `securelog report`: one snapshot, masked values only; folds what was loaded since the last report first. */
+async function showReport(flags: Flags, io: CliIo): Promise<number> {
+  if (flags["install-views"] === true) return installViews(flags, io);
+  if (flags.rebuild === true) return rebuild(flags, io);
+  const { loadDatabase } = await import("../../config.ts");
+  const { withDatabase } = await import("../../sink/database.ts");
+  const { readReport } = await import("../../report/read-report.ts");
+  const top = wholeOption(report.options, "top", flags) ?? TOP.integer.default;
+  // A page is made to be passed on: by default it leaves out groups of fewer than five users.
+  const minGroup =
+    wholeOption(report.options, "min-group", flags) ??
+    (typeof flags.html === "string" ? HTML_MIN_GROUP : MIN_GROUP.integer.default);
+  const since = day(flags, "since");
+  const until = day(flags, "until");
+  if (since !== undefined && until !== undefined && since > until)
+    throw new ConfigError(`--since ${since} is after --until ${until}`);
+  const database = loadDatabase(flags, io.env);
+  const needs = { require: ["logins", "rejects"], create: [] } as const;
+  const { report: read, rollups } = await withDatabase(database, needs, (client, t) =>
+    readReport(client, t, { since, until, top, minGroup }),
+  );
+  if (rollups !== "current") print(io.stderr, `securelog: note: ${SLOW[rollups]}`);
+  if (typeof flags.html === "string") {
+    const file = await writeHtml(flags.html, read);
+    // With --json, stdout stays one JSON document; the page's path goes to stderr.
+    print(
+      flags.json === true ? io.stderr : io.stdout,
+      `wrote ${file}: open it in a browser (it loads nothing from anywhere)`,
+    );
+    if (flags.json !== true) return 0;
+  }
+  if (flags.json === true) printJson(io.stdout, read);
+  else print(io.stdout, (await import("../report-text.ts")).formatReport(read));
+  return 0;
+}
