@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { parseEnv } from "node:util";
-import type { Env, Flags } from "./config.ts";
+import type { Env, Flags } from "./config/settings.ts";
 import { ConfigError } from "./errors.ts";
 
 export interface EnvWithFile {

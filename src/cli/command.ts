@@ -1,5 +1,5 @@
-import type { Flags } from "../config.ts";
-import { type OptionSpec, parseWhole } from "../config-options.ts";
+import { type OptionSpec, parseWhole } from "../config/option-spec.ts";
+import type { Flags } from "../config/settings.ts";
 import type { CliIo } from "./io.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { RunConfig } from "../config.ts";
+import type { RunConfig } from "../config/run-config.ts";
 import type { SourceMessage } from "../source/message.ts";
 import { originalIdOption } from "../source/replay-id.ts";
 import { SqsSource } from "../source/sqs-source.ts";

@@ -1,4 +1,4 @@
-import { processEnv } from "../config.ts";
+import { processEnv } from "../config/settings.ts";
 import { main } from "./main.ts";
 
 // Started by bin/securelog.mjs under an older system Node: the launcher holds an IPC channel to us. If it dies

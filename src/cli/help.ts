@@ -1,4 +1,4 @@
-import { type OptionSpec, shownDefault } from "../config-options.ts";
+import { type OptionSpec, shownDefault } from "../config/option-spec.ts";
 import { COMMAND_LIST, type Command } from "./commands.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 
@@ -23,7 +23,7 @@ function wrap(text: string, indent: number, width = WIDTH - indent): string {
 const plain = (text: string) => text.replaceAll("`", "");
 
 /**
- * Every command's option block, made from its option table (src/cli/commands/, config-options.ts): the same
+ * Every command's option block, made from its option table (src/cli/commands/, config/options.ts): the same
  * table the README and the runbook are generated from (scripts/docs.ts), so help and docs cannot disagree.
  */
 export function optionLines(options: Record<string, OptionSpec>): string {

@@ -1,4 +1,4 @@
-import type { Env } from "../config.ts";
+import type { Env } from "../config/settings.ts";
 
 /** Everything a command touches outside itself, injected so tests never use the real process. */
 export interface CliIo {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { Flags } from "../config.ts";
+import type { Flags } from "../config/settings.ts";
 import { withEnvFile } from "../env-file.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
 import { VERSION } from "../version.ts";

@@ -1,5 +1,5 @@
 import { userInfo } from "node:os";
-import type { Flags } from "../config.ts";
+import type { Flags } from "../config/settings.ts";
 import { UsageError } from "./cli-error.ts";
 
 /**

@@ -1,10 +1,11 @@
 /**
  * The reference tables of README.md and docs/operations.md, made from the same option tables as --help
- * (config-options.ts and each command's declaration in commands/) and the same exit codes. `npm run docs`
+ * (config/options.ts and each command's declaration in commands/) and the same exit codes. `npm run docs`
  * writes them between the documents' `<!-- generated:NAME -->` markers; a test fails when a document differs
  * from what this makes.
  */
-import { type OptionSpec, RUN_OPTIONS, shownDefault } from "../config-options.ts";
+import { type OptionSpec, shownDefault } from "../config/option-spec.ts";
+import { RUN_OPTIONS } from "../config/options.ts";
 import { COMMAND_LIST } from "./commands.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 

@@ -1,4 +1,4 @@
-import type { RunConfig } from "../config.ts";
+import type { RunConfig } from "../config/run-config.ts";
 import { coerceError, SecureLogError } from "../errors.ts";
 import { attachOperations, type OperationsSetup } from "../ops/attach.ts";
 import { createLogger, type Logger, logPipelineEvents } from "../ops/logger.ts";

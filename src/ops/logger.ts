@@ -1,5 +1,5 @@
 import pino, { type Logger } from "pino";
-import type { LogLevel } from "../config.ts";
+import type { LogLevel } from "../config/run-config.ts";
 import type { PipelineEvents } from "../pipeline/events.ts";
 import { OutageLog } from "./outage-log.ts";
 

@@ -1,4 +1,4 @@
-import type { SqsConfig } from "../config.ts";
+import type { SqsConfig } from "../config/sqs.ts";
 import { inBatchesOfTen } from "./batches.ts";
 import type { Acknowledger, DeleteResult, SourceMessage } from "./message.ts";
 import { sourceError } from "./sqs-errors.ts";

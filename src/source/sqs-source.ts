@@ -1,5 +1,5 @@
 import { hash } from "node:crypto";
-import type { SqsConfig } from "../config.ts";
+import type { SqsConfig } from "../config/sqs.ts";
 import { SecureLogError } from "../errors.ts";
 import type { Acknowledger, DeleteResult, MessageSource, SourceMessage } from "./message.ts";
 import { ORIGINAL_ID_ATTRIBUTE } from "./replay-id.ts";

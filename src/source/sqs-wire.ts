@@ -3,7 +3,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { Pool } from "undici";
 import { backoffMs, sleep } from "../backoff.ts";
-import type { SqsConfig } from "../config.ts";
+import type { SqsConfig } from "../config/sqs.ts";
 import { connectionError, retryable, SqsCallError, toError } from "./sqs-errors.ts";
 import { NodeSha256 } from "./sqs-signing.ts";
 

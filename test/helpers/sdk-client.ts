@@ -1,5 +1,5 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { SqsConfig } from "../../src/config.ts";
+import type { SqsConfig } from "../../src/config/sqs.ts";
 
 /**
  * The AWS SDK's client, the reference the tests and benchmarks measure SecureLog's lean wire (src/source/sqs-wire.ts)

@@ -4,7 +4,7 @@ import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import type { CliIo } from "../../src/cli/io.ts";
 import { executeRun } from "../../src/cli/run.ts";
-import { loadRunConfig } from "../../src/config.ts";
+import { loadRunConfig } from "../../src/config/run-config.ts";
 import { SecureLogError } from "../../src/errors.ts";
 import { PgSink } from "../../src/sink/pg-sink.ts";
 import { createMasker } from "../../src/transform/mask.ts";

@@ -3,13 +3,10 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import {
-  DEFAULT_DATABASE_URL,
-  DEFAULT_QUEUE_URL,
-  loadDatabaseUrl,
-  loadRunConfig,
-  loadSqsConfig,
-} from "../../src/config.ts";
+import { loadDatabaseUrl } from "../../src/config/database.ts";
+import { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL } from "../../src/config/options.ts";
+import { loadRunConfig } from "../../src/config/run-config.ts";
+import { loadSqsConfig } from "../../src/config/sqs.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
 

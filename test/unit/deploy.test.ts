@@ -4,12 +4,13 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { type OptionSpec, RUN_OPTIONS } from "../../src/config.ts";
+import type { OptionSpec } from "../../src/config/option-spec.ts";
+import { RUN_OPTIONS } from "../../src/config/options.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 
-/** Every environment variable SecureLog reads (config.ts), so deployment files cannot name one it ignores. */
+/** Every environment variable SecureLog reads (src/config/), so deployment files cannot name one it ignores. */
 const KNOWN_ENV = new Set([
   ...Object.values(RUN_OPTIONS as Record<string, OptionSpec>).flatMap((spec) => spec.env ?? []),
   "SECURELOG_KEY",

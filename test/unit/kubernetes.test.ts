@@ -26,7 +26,7 @@ import { type IService, Service } from "kubernetes-models/v1/Service";
 import { type IServiceAccount, ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { Registry } from "prom-client";
 import { parse, parseAllDocuments } from "yaml";
-import { RUN_OPTIONS } from "../../src/config-options.ts";
+import { RUN_OPTIONS } from "../../src/config/options.ts";
 import { startHealthServer } from "../../src/ops/health-server.ts";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");

@@ -8,8 +8,10 @@ import { EXIT_CODES } from "../../src/cli/exit-codes.ts";
 import { commandHelp, MAIN_HELP } from "../../src/cli/help.ts";
 import { main } from "../../src/cli/main.ts";
 import { GENERATED, regenerate } from "../../src/cli/reference.ts";
-import { loadRunConfig, type OptionSpec, RUN_OPTIONS } from "../../src/config.ts";
-import { shownDefault } from "../../src/config-options.ts";
+import type { OptionSpec } from "../../src/config/option-spec.ts";
+import { shownDefault } from "../../src/config/option-spec.ts";
+import { RUN_OPTIONS } from "../../src/config/options.ts";
+import { loadRunConfig } from "../../src/config/run-config.ts";
 import { generateKeyText } from "../../src/transform/mask-key.ts";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Flags } from "../../config.ts";
-import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { ENV_FILE_OPTIONS, RUN_OPTIONS } from "../../config/options.ts";
+import type { Flags } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { Command } from "../command.ts";
 import { type CliIo, print } from "../io.ts";
@@ -148,7 +149,7 @@ async function loadEmbedded() {
 
 /** `securelog demo`: the whole pipeline with nothing installed but this repository's dependencies. */
 async function runDemo(flags: Flags, io: CliIo): Promise<void> {
-  const { loadRunConfig } = await import("../../config.ts");
+  const { loadRunConfig } = await import("../../config/run-config.ts");
   const { executeRun } = await import("../run.ts");
   const dataDirFlag = flags["data-dir"];
   const dataDir = resolve(io.cwd, typeof dataDirFlag === "string" ? dataDirFlag : ".securelog/demo");

@@ -1,4 +1,4 @@
-import type { Env, Flags } from "../../config.ts";
+import type { Env, Flags } from "../../config/settings.ts";
 import { ConfigError, SecureLogError } from "../../errors.ts";
 import type { ErasureReport, ErasureTarget } from "../../sink/erase.ts";
 import type { ReapplyReport, RegisterEntry } from "../../sink/reapply.ts";
@@ -48,7 +48,7 @@ the raw value given, under any loaded key, in one transaction, and records the d
 
 /** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
 async function optionalKeys(flags: Flags, env: Env): Promise<KeyRing | undefined> {
-  const { loadKeyRing } = await import("../../config.ts");
+  const { loadKeyRing } = await import("../../config/keys.ts");
   const configured =
     typeof flags["key-file"] === "string" ||
     env.SECURELOG_KEY_FILE !== undefined ||
@@ -93,7 +93,7 @@ function unloadedError(report: ErasureReport, what: string): SecureLogError {
  * erasure is never reported as complete.
  */
 async function forgetValue(flags: Flags, io: CliIo): Promise<number> {
-  const { loadDatabase } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { countErasure, erase } = await import("../../sink/erase.ts");
   const env = io.env;
@@ -159,7 +159,8 @@ async function said(
  * from this database itself, copied in, and applied here, whichever of the loaded keys masked the values.
  */
 async function reapplyRegister(flags: Flags, io: CliIo): Promise<number> {
-  const { loadDatabase, loadDatabaseUrl, loadKeyRing } = await import("../../config.ts");
+  const { loadDatabase, loadDatabaseUrl } = await import("../../config/database.ts");
+  const { loadKeyRing } = await import("../../config/keys.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { readRegister, reapplyErasures } = await import("../../sink/reapply.ts");
   const keys = loadKeyRing(flags, io.env);

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
-import type { Flags } from "../../config.ts";
-import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
+import type { Flags } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { Command } from "../command.ts";
 import { type CliIo, print, printJson, readAll } from "../io.ts";

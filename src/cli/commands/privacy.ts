@@ -1,4 +1,5 @@
-import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
 
 /**
  * Options shared by reveal, forget and rekey: where the data is and which keys open it. No --mask: each reads a

@@ -1,5 +1,6 @@
-import type { Env, Flags } from "../../config.ts";
-import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
+import type { Env, Flags } from "../../config/settings.ts";
 import { ConfigError, coerceError } from "../../errors.ts";
 import { type Command, wholeOption } from "../command.ts";
 import { type CliIo, print, printJson } from "../io.ts";
@@ -44,7 +45,7 @@ Run it daily (deploy/kubernetes/prune-cronjob.yaml does).`,
 const DAY_SECONDS = 86_400;
 /** The queue's MessageRetentionPeriod in whole days (rounded up), or why it could not be read. */
 async function retentionDays(flags: Flags, env: Env): Promise<number | Error> {
-  const { loadSqsConfig } = await import("../../config.ts");
+  const { loadSqsConfig } = await import("../../config/sqs.ts");
   const { SqsSource } = await import("../../source/sqs-source.ts");
   const source = new SqsSource(loadSqsConfig(flags, env), {
     waitTimeSeconds: 0,
@@ -68,7 +69,7 @@ async function retentionDays(flags: Flags, env: Env): Promise<number | Error> {
  * longer has to be taken into account by hand).
  */
 async function pruneLedgerOf(flags: Flags, io: CliIo): Promise<number> {
-  const { loadDatabase } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { pruneLedger } = await import("../../sink/sql/prune.ts");
   const given = wholeOption(prune.options, "older-than", flags);

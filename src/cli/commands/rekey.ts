@@ -1,6 +1,6 @@
 import type pg from "pg";
-import type { Flags } from "../../config.ts";
-import type { OptionSpec } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import type { Flags } from "../../config/settings.ts";
 import type { Tables } from "../../sink/sql/tables.ts";
 import type { KeyRing } from "../../transform/mask-key.ts";
 import { type Command, wholeOption } from "../command.ts";
@@ -62,7 +62,8 @@ async function leftBehind(client: pg.PoolClient, t: Tables, keys: KeyRing): Prom
  * is under the current key (or unkeyed), 1 when something is left.
  */
 async function rekeyValues(flags: Flags, io: CliIo): Promise<number> {
-  const { loadDatabase, loadKeyRing } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
+  const { loadKeyRing } = await import("../../config/keys.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { rekeyStored } = await import("../../sink/rekey.ts");
   const batchSize = wholeOption(rekey.options, "batch-size", flags) ?? BATCH_SIZE.integer.default;

@@ -1,5 +1,6 @@
-import type { Flags } from "../../config.ts";
-import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
+import type { Flags } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { SqsWire } from "../../source/sqs-wire.ts";
 import type { Command } from "../command.ts";
@@ -49,7 +50,8 @@ async function checkQueue(wire: SqsWire, queueUrl: string, endpoint: string | un
  * that was committed before it was dead-lettered.
  */
 async function replayDeadLettered(flags: Flags, io: CliIo): Promise<number> {
-  const { loadMaskConfig, loadSqsConfig } = await import("../../config.ts");
+  const { loadMaskConfig } = await import("../../config/keys.ts");
+  const { loadSqsConfig } = await import("../../config/sqs.ts");
   const { replayDeadLetters } = await import("../../source/dlq-replay.ts");
   const { sourceError } = await import("../../source/sqs-errors.ts");
   const { SqsWire } = await import("../../source/sqs-wire.ts");

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
-import type { Flags } from "../../config.ts";
-import { ENV_FILE_OPTIONS, JSON_OPTION, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
+import type { Flags } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { RollupStatus } from "../../report/fold.ts";
 import type { Report } from "../../report/report-schema.ts";
@@ -86,7 +87,7 @@ function day(flags: Flags, name: "since" | "until"): string | undefined {
 
 /** `securelog report --install-views`: the views BI tools read (report-views.ts), in one transaction. */
 async function installViews(flags: Flags, io: CliIo): Promise<number> {
-  const { loadDatabase } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { VIEW_NAMES, viewStatements } = await import("../../report/report-views.ts");
   const database = loadDatabase(flags, io.env);
@@ -132,7 +133,7 @@ const SLOW: Record<Exclude<RollupStatus, "current">, string> = {
 
 /** `securelog report --rebuild`: the rollups (and the date index) built from every row of user_logins. */
 async function rebuild(flags: Flags, io: CliIo): Promise<number> {
-  const { loadDatabase } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { rebuildRollups } = await import("../../report/fold.ts");
   const database = loadDatabase(flags, io.env);
@@ -152,7 +153,7 @@ async function rebuild(flags: Flags, io: CliIo): Promise<number> {
 async function showReport(flags: Flags, io: CliIo): Promise<number> {
   if (flags["install-views"] === true) return installViews(flags, io);
   if (flags.rebuild === true) return rebuild(flags, io);
-  const { loadDatabase } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { readReport } = await import("../../report/read-report.ts");
   const top = wholeOption(report.options, "top", flags) ?? TOP.integer.default;

@@ -1,4 +1,4 @@
-import type { Flags } from "../../config.ts";
+import type { Flags } from "../../config/settings.ts";
 import { SecureLogError } from "../../errors.ts";
 import type { KeyRing } from "../../transform/mask-key.ts";
 import { UsageError } from "../cli-error.ts";
@@ -53,7 +53,8 @@ async function revealAll(tokens: readonly string[], keys: KeyRing) {
  * if the audit cannot be written, nothing is revealed.
  */
 async function revealValues(flags: Flags, values: readonly string[], io: CliIo): Promise<number> {
-  const { loadDatabase, loadKeyRing } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
+  const { loadKeyRing } = await import("../../config/keys.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { insertRevealAudit } = await import("../../sink/sql/privacy.ts");
   const { ENCRYPTED_IN_TEXT } = await import("../../transform/reveal.ts");

@@ -1,4 +1,4 @@
-import { RUN_OPTIONS } from "../../config-options.ts";
+import { RUN_OPTIONS } from "../../config/options.ts";
 import type { Command } from "../command.ts";
 
 export const run: Command = {
@@ -19,7 +19,7 @@ or rejection is committed. The masking key comes from SECURELOG_KEY (as printed 
   securelog run --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/login-queue \\
                 --database-url postgres://etl@db.internal:5432/analytics`,
   run: async (flags, _, io) => {
-    const { loadRunConfig } = await import("../../config.ts");
+    const { loadRunConfig } = await import("../../config/run-config.ts");
     const config = loadRunConfig(flags, io.env);
     if (config.dryRun) await (await import("../dry-run.ts")).dryRun(config, io);
     else await (await import("../run.ts")).executeRun(config, io);

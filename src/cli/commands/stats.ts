@@ -1,5 +1,6 @@
-import type { Flags } from "../../config.ts";
-import { ENV_FILE_OPTIONS, type OptionSpec, RUN_OPTIONS } from "../../config-options.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { ENV_FILE_OPTIONS, RUN_OPTIONS } from "../../config/options.ts";
+import type { Flags } from "../../config/settings.ts";
 import type { Count, Stats } from "../../sink/table-contents.ts";
 import type { Command } from "../command.ts";
 import { type CliIo, print, printJson } from "../io.ts";
@@ -72,7 +73,7 @@ and rejections by reason. Masked values only, as stored.`,
 
 /** `securelog stats [--json]`: what is in the table, read from the database. */
 async function showStats(flags: Flags, io: CliIo): Promise<number> {
-  const { loadDatabase } = await import("../../config.ts");
+  const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { readStats } = await import("../../sink/table-contents.ts");
   const database = loadDatabase(flags, io.env);

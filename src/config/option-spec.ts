@@ -1,0 +1,45 @@
+import { ConfigError } from "../errors.ts";
+
+/** One option: its flag, environment variables and default, described once (see options.ts). */
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly env?: readonly string[];
+  /** Shown in --help; a description of the default, never a secret. */
+  readonly defaultText?: string;
+  readonly valueName?: string;
+  /** A one-letter alias (-h). */
+  readonly short?: string;
+  /** Shown in --help (Markdown code spans are shown plain). */
+  readonly description: string;
+  /** The meaning column of the docs' tables, when it says more than the help; Markdown. */
+  readonly docs?: string;
+  /**
+   * A whole-number option: the bounds its value is checked against (parseWhole) and shown with
+   * in --help, and its default when it is one plain number (shown as such unless defaultText says more).
+   */
+  readonly integer?: { readonly min: number; readonly max: number; readonly default?: number };
+}
+
+/**
+ * The one way a whole-number option is read, whichever command has it: digits only, within the bounds its
+ * OptionSpec declares. "", " ", "1e3" and "0.5" are mistakes, never a number. `label` names where the value
+ * came from (the flag, or the flag and its variables).
+ */
+export function parseWhole(spec: OptionSpec, label: string, text: string): number {
+  const bounds = spec.integer;
+  if (bounds === undefined) throw new Error(`${label} is not a whole-number option`);
+  const value = /^\s*\d{1,12}\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= bounds.min && value <= bounds.max)) {
+    throw new ConfigError(
+      `${label} must be a whole number from ${bounds.min} to ${bounds.max} (got "${text}")`,
+    );
+  }
+  return value;
+}
+
+/** The default as --help and the docs show it: defaultText, else the plain number. */
+export function shownDefault(spec: OptionSpec): string | undefined {
+  return (
+    spec.defaultText ?? (spec.integer?.default === undefined ? undefined : `\`${spec.integer.default}\``)
+  );
+}
