@@ -2,7 +2,7 @@ import { ConfigError } from "../errors.ts";
 import type { DatabaseConfig } from "../sink/database.ts";
 import { SCHEMA_NAME } from "../sink/sql/tables.ts";
 import { DEFAULT_DATABASE_URL } from "./options.ts";
-import { describeSource, type Env, type Flags, raw } from "./settings.ts";
+import { describeSource, type Env, type Flags, raw, text } from "./settings.ts";
 
 const ENCODE_HINT =
   "a password holding / # ? or @ must be percent-encoded (/ as %2F, # as %23, ? as %3F, @ as %40)";
@@ -55,7 +55,7 @@ export function loadDatabaseUrl(flags: Flags, env: Env): string {
 }
 
 export function loadSchema(flags: Flags, env: Env): string {
-  const value = raw("schema", flags, env) ?? "public";
+  const value = text("schema", flags, env);
   if (!SCHEMA_NAME.test(value)) {
     throw new ConfigError(
       `${describeSource("schema", flags)} must be a plain lower-case schema name (letters, digits, _ and $; got "${value}")`,

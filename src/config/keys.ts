@@ -55,6 +55,6 @@ export function loadKeyRing(flags: Flags, env: Env): KeyRing {
 }
 
 export function loadMaskConfig(flags: Flags, env: Env): MaskConfig {
-  const mode = choice("mask", flags, env, ["hmac", "encrypt", "sha256"], "hmac");
+  const mode = choice("mask", flags, env);
   return mode === "sha256" ? { mode } : { mode, keys: loadKeyRing(flags, env) };
 }

@@ -18,6 +18,10 @@ export interface OptionSpec {
    * in --help, and its default when it is one plain number (shown as such unless defaultText says more).
    */
   readonly integer?: { readonly min: number; readonly max: number; readonly default?: number };
+  /** A text option's default when it has one plain value, shown as such unless defaultText says more. */
+  readonly default?: string;
+  /** A text option that takes one of these values only (the settings' reader checks it). */
+  readonly choices?: readonly string[];
 }
 
 /**
@@ -37,9 +41,8 @@ export function parseWhole(spec: OptionSpec, label: string, text: string): numbe
   return value;
 }
 
-/** The default as --help and the docs show it: defaultText, else the plain number. */
+/** The default as --help and the docs show it: defaultText, else the plain value. */
 export function shownDefault(spec: OptionSpec): string | undefined {
-  return (
-    spec.defaultText ?? (spec.integer?.default === undefined ? undefined : `\`${spec.integer.default}\``)
-  );
+  const plain = spec.integer?.default ?? spec.default;
+  return spec.defaultText ?? (plain === undefined ? undefined : `\`${plain}\``);
 }

@@ -2,7 +2,8 @@ import type { AppVersionMode } from "../transform/app-version.ts";
 import type { MaskConfig } from "../transform/mask.ts";
 import { loadDatabaseUrl, loadSchema } from "./database.ts";
 import { loadMaskConfig } from "./keys.ts";
-import { choice, type Env, type Flags, integer, raw } from "./settings.ts";
+import type { RUN_OPTIONS } from "./options.ts";
+import { choice, type Env, type Flags, integer, raw, text } from "./settings.ts";
 import { loadSqsConfig, type SqsConfig } from "./sqs.ts";
 
 /**
@@ -43,8 +44,7 @@ export interface RunConfig {
   readonly quiet: boolean;
 }
 
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogLevel = (typeof RUN_OPTIONS)["log-level"]["choices"][number];
 
 export function loadRunConfig(flags: Flags, env: Env): RunConfig {
   const untilEmpty = flags["until-empty"] === true;
@@ -53,7 +53,7 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     databaseUrl: loadDatabaseUrl(flags, env),
     schema: loadSchema(flags, env),
     mask: loadMaskConfig(flags, env),
-    appVersion: choice("app-version", flags, env, ["major", "packed"], "major"),
+    appVersion: choice("app-version", flags, env),
     concurrency: integer("concurrency", flags, env),
     pinnedConcurrency: raw("concurrency", flags, env) !== undefined,
     // 128 pollers bring up to 12,800 messages a second over 100 ms round trips.
@@ -76,10 +76,10 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     untilEmpty,
     dryRun: flags["dry-run"] === true,
     json: flags.json === true,
-    logLevel: choice("log-level", flags, env, LOG_LEVELS, "info"),
+    logLevel: choice("log-level", flags, env),
     metricsPort:
       raw("metrics-port", flags, env) === undefined ? undefined : integer("metrics-port", flags, env),
-    metricsHost: raw("metrics-host", flags, env) ?? "0.0.0.0",
+    metricsHost: text("metrics-host", flags, env),
     quiet: flags.quiet === true,
   };
   return Object.freeze(config);

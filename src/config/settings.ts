@@ -40,19 +40,29 @@ export function integer(name: OptionName, flags: Flags, env: Env, fallback?: num
   return chosen;
 }
 
-export function choice<const T extends string>(
-  name: OptionName,
-  flags: Flags,
-  env: Env,
-  allowed: readonly T[],
-  fallback: T,
-): T {
+/** A text option: flag, else environment, else the default its spec declares. */
+export function text(name: TextOptionName, flags: Flags, env: Env): string {
+  return raw(name, flags, env) ?? RUN_OPTIONS[name].default;
+}
+
+type TextOptionName = {
+  [N in OptionName]: (typeof RUN_OPTIONS)[N] extends { readonly default: string } ? N : never;
+}[OptionName];
+type ChoiceOptionName = {
+  [N in OptionName]: (typeof RUN_OPTIONS)[N] extends { readonly choices: readonly string[] } ? N : never;
+}[OptionName];
+type ChoiceOf<N extends ChoiceOptionName> = (typeof RUN_OPTIONS)[N]["choices"][number];
+
+/** An option that takes one of the values its spec lists: flag, else environment, else its default. */
+export function choice<N extends ChoiceOptionName>(name: N, flags: Flags, env: Env): ChoiceOf<N> {
+  const spec: OptionSpec & { readonly choices: readonly ChoiceOf<N>[]; readonly default: ChoiceOf<N> } =
+    RUN_OPTIONS[name];
   const value = raw(name, flags, env);
-  if (value === undefined) return fallback;
-  const parsed = z.enum(allowed).safeParse(value);
+  if (value === undefined) return spec.default;
+  const parsed = z.enum(spec.choices).safeParse(value);
   if (!parsed.success) {
     throw new ConfigError(
-      `${describeSource(name, flags)} must be one of ${allowed.join(", ")} (got "${value}")`,
+      `${describeSource(name, flags)} must be one of ${spec.choices.join(", ")} (got "${value}")`,
     );
   }
   return parsed.data;
