@@ -32,7 +32,12 @@ function row(name: string, spec: OptionSpec): string {
   const flag = `\`--${name}${spec.valueName === undefined ? "" : ` ${spec.valueName}`}\``;
   const env = (spec.env ?? []).map((e) => `\`${e}\``).join(", ");
   const fallback = spec.type === "boolean" ? "off" : "none";
-  return `| ${cell(flag)} | ${env} | ${cell(shownDefault(spec) ?? fallback)} | ${cell(spec.docs ?? spec.description)} |`;
+  // The bounds a whole number is checked against, as --help shows them.
+  const bounds = spec.integer;
+  const range =
+    bounds === undefined ? "" : `; ${bounds.min.toLocaleString("en")}–${bounds.max.toLocaleString("en")}`;
+  const meaning = spec.details === undefined ? spec.description : `${spec.description} ${spec.details}`;
+  return `| ${cell(flag)} | ${env} | ${cell(`${shownDefault(spec) ?? fallback}${range}`)} | ${cell(meaning)} |`;
 }
 
 const HEADER = "| flag | environment | default | meaning |\n| --- | --- | --- | --- |";

@@ -9,10 +9,11 @@ export interface OptionSpec {
   readonly valueName?: string;
   /** A one-letter alias (-h). */
   readonly short?: string;
-  /** Shown in --help (Markdown code spans are shown plain). */
+  /** What the option does, in one or two sentences: --help and the docs' tables both show it (Markdown code
+   * spans are shown plain in a terminal). */
   readonly description: string;
-  /** The meaning column of the docs' tables, when it says more than the help; Markdown. */
-  readonly docs?: string;
+  /** More that the docs' tables add after the description (Markdown); --help stays short without it. */
+  readonly details?: string;
   /**
    * A whole-number option: the bounds its value is checked against (parseWhole) and shown with
    * in --help, and its default when it is one plain number (shown as such unless defaultText says more).

@@ -27,7 +27,7 @@ export const JSON_OPTION = {
   json: {
     type: "boolean",
     description: "Print the result as one JSON document on standard output (same exit code).",
-    docs: "print the result as one JSON document on standard output instead of text (the summary's counts, or the dry run's); the exit code is the same",
+    details: "The summary's counts, or the dry run's.",
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -37,13 +37,13 @@ export const ENV_FILE_OPTIONS = {
     type: "string",
     valueName: "PATH",
     defaultText: "`.env`, when present",
-    description: "Read settings (KEY=value lines) from this file; variables already set win.",
-    docs: "read settings (`KEY=value` lines, the variables above) from this dotenv file; a variable set in the environment wins, a flag wins over both. Without it, `.env` in the working directory is read when present",
+    description:
+      "Read settings (`KEY=value` lines) from this file; variables already set win, and a flag wins over both.",
+    details: "Without it, `.env` in the working directory is read when present.",
   },
   "no-env-file": {
     type: "boolean",
-    description: "Do not read .env from the working directory.",
-    docs: "do not read `.env` from the working directory",
+    description: "Do not read `.env` from the working directory.",
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -55,7 +55,6 @@ export const RUN_OPTIONS = {
     valueName: "URL",
     defaultText: `\`${DEFAULT_QUEUE_URL}\``,
     description: "SQS queue to consume.",
-    docs: "the queue to consume",
   },
   endpoint: {
     type: "string",
@@ -63,7 +62,6 @@ export const RUN_OPTIONS = {
     valueName: "URL",
     defaultText: "the queue URL's origin when it is not an AWS host",
     description: "SQS endpoint (LocalStack, fauxqs, a VPC endpoint).",
-    docs: "SQS endpoint (LocalStack, a VPC endpoint)",
   },
   region: {
     type: "string",
@@ -71,7 +69,6 @@ export const RUN_OPTIONS = {
     valueName: "REGION",
     defaultText: "from the queue URL (sqs.<region>.amazonaws.com), else `us-east-1`",
     description: "AWS region. Credentials come from the SDK's chain; dummy ones for a local endpoint.",
-    docs: "AWS region",
   },
   "database-url": {
     type: "string",
@@ -79,16 +76,17 @@ export const RUN_OPTIONS = {
     valueName: "URL",
     defaultText: `\`PGHOST\`, \`PGPORT\`, \`PGUSER\`, \`PGDATABASE\` if set, else \`${DEFAULT_DATABASE_URL}\``,
     description:
-      "PostgreSQL connection string. The password may stay out of it: PGPASSWORD and ~/.pgpass are read as psql reads them.",
-    docs: "PostgreSQL connection string. Without one, libpq's `PGHOST`, `PGPORT`, `PGUSER` and `PGDATABASE` make it; the password can stay out of it (`PGPASSWORD`, `~/.pgpass`, as psql reads them)",
+      "PostgreSQL connection string. The password may stay out of it: `PGPASSWORD` and `~/.pgpass` are read as psql reads them.",
+    details: "Without one, libpq's `PGHOST`, `PGPORT`, `PGUSER` and `PGDATABASE` make it.",
   },
   schema: {
     type: "string",
     env: ["SECURELOG_SCHEMA"],
     valueName: "NAME",
     default: "public",
-    description: "Schema of user_logins and SecureLog's side tables (must exist; every statement names it).",
-    docs: "schema of `user_logins` and SecureLog's side tables; must exist (every statement names it, so the `search_path` never decides)",
+    description:
+      "Schema of `user_logins` and SecureLog's side tables (must exist; every statement names it).",
+    details: "So the `search_path` never decides.",
   },
   mask: {
     type: "string",
@@ -98,7 +96,7 @@ export const RUN_OPTIONS = {
     default: "hmac",
     description:
       "hmac: keyed one-way HMAC-SHA-256. encrypt: deterministic AES-256-GCM-SIV, revealable with the key. sha256: unkeyed, weak.",
-    docs: "masking scheme (see below)",
+    details: "See below.",
   },
   "key-file": {
     type: "string",
@@ -106,7 +104,8 @@ export const RUN_OPTIONS = {
     valueName: "PATH",
     description:
       "File (mode 0600) holding the masking key as printed by `securelog keygen`; further lines are previous keys. Or set SECURELOG_KEY.",
-    docs: "a file holding the key list: the current key first, previous keys after it (one per line, or separated by commas or spaces; `#` comments allowed); refused if group/world-readable",
+    details:
+      "Keys may also be separated by commas or spaces, with `#` comments; refused if group- or world-readable.",
   },
   "app-version": {
     type: "string",
@@ -114,123 +113,125 @@ export const RUN_OPTIONS = {
     valueName: "major|packed",
     choices: ["major", "packed"],
     default: "major",
-    description: "major: 2.3.0 -> 2. packed: major*1000000 + minor*1000 + patch (order-preserving).",
-    docs: "`2.3.0` → `2`, or packed `major·1,000,000 + minor·1,000 + patch` (`2003000`)",
+    description:
+      "major: `2.3.0` → `2`. packed: `major·1,000,000 + minor·1,000 + patch` (`2003000`, order-preserving).",
   },
   concurrency: {
     type: "string",
     env: ["SECURELOG_CONCURRENCY"],
     valueName: "N",
     defaultText: "adaptive, from `8`",
+    integer: { min: 1, max: 512, default: 8 },
     description:
       "Concurrent receives (each brings up to 10 messages). Given, the number is pinned; otherwise it adapts to the network between 1 and --max-concurrency.",
-    docs: "concurrent receives, each bringing up to 10 messages. Given, the number is pinned; otherwise it adapts to the network (grows while receives come back full and the rate rises, shrinks when they come back short)",
-    integer: { min: 1, max: 512, default: 8 },
+    details:
+      "It grows while receives come back full and the rate rises, and shrinks when they come back short.",
   },
   "max-concurrency": {
     type: "string",
     env: ["SECURELOG_MAX_CONCURRENCY"],
     valueName: "N",
-    description: "Most concurrent receives the adaptive number may reach.",
-    docs: "most concurrent receives the adaptive number may reach (1–512; 128 is enough for 100 ms round trips)",
     integer: { min: 1, max: 512, default: 128 },
+    description: "Most concurrent receives the adaptive number may reach.",
+    details: "128 is enough for 100 ms round trips.",
   },
   "wait-time": {
     type: "string",
     env: ["SECURELOG_WAIT_TIME"],
     valueName: "SECONDS",
     defaultText: "`20`, or `0` with `--until-empty`",
-    description: "Long-poll wait per receive (WaitTimeSeconds).",
-    docs: "long-poll wait (`WaitTimeSeconds`, 0–20); a drain short-polls, so it ends one empty receive after the last message",
     integer: { min: 0, max: 20, default: 20 },
+    description: "Long-poll wait per receive (`WaitTimeSeconds`).",
+    details: "A drain short-polls, so it ends one empty receive after the last message.",
   },
   "visibility-timeout": {
     type: "string",
     env: ["SECURELOG_VISIBILITY_TIMEOUT"],
     valueName: "SECONDS",
-    description:
-      "Lease on each received message (visibility timeout); extended while a message is still held.",
-    docs: "the lease on each received message (its visibility timeout, 2–43,200), whatever the queue's own: the heartbeat extends it while a message is still being loaded or deleted, so a message done in milliseconds is never extended, and the messages of a replica that died come back to the others within this time",
     integer: { min: MIN_VISIBILITY_TIMEOUT_SECONDS, max: 43_200, default: DEFAULT_LEASE_SECONDS },
+    description:
+      "Lease on each received message (its visibility timeout, whatever the queue's own); extended while a message is still held.",
+    details:
+      "A message done in milliseconds is never extended, and the messages of a replica that died come back to the others within this time.",
   },
   "batch-size": {
     type: "string",
     env: ["SECURELOG_BATCH_SIZE"],
     valueName: "N",
-    description: "Most messages committed in one database transaction.",
-    docs: "most messages committed in one transaction",
     integer: { min: 1, max: 10_000, default: 1000 },
+    description: "Most messages committed in one database transaction.",
   },
   "max-in-flight": {
     type: "string",
     env: ["SECURELOG_MAX_IN_FLIGHT"],
     valueName: "N",
-    description: "Pollers pause while this many messages are received but not yet deleted.",
-    docs: "pollers pause while this many messages are received but not yet deleted (at most 20,000)",
     integer: { min: 10, max: 20_000, default: 2000 },
+    description: "Pollers pause while this many messages are received but not yet deleted.",
   },
   "max-in-flight-mb": {
     type: "string",
     env: ["SECURELOG_MAX_IN_FLIGHT_MB"],
     valueName: "MIB",
-    description: "Pollers also pause while the bodies of those messages add up to this many MiB.",
-    docs: "pollers also pause while the bodies of those messages add up to this many MiB (1–1024): memory stays bounded however large the messages",
     integer: { min: 1, max: 1024, default: 32 },
+    description: "Pollers also pause while the bodies of those messages add up to this many MiB.",
+    details: "Memory stays bounded however large the messages.",
   },
   "max-retry-time": {
     type: "string",
     env: ["SECURELOG_MAX_RETRY_TIME"],
     valueName: "SECONDS",
-    description: "How long a failing database or SQS is retried before the run exits 1.",
-    docs: "how long an unreachable database or SQS is retried before the run exits 1",
     integer: { min: 0, max: 86_400, default: 300 },
+    description: "How long an unreachable database or SQS is retried before the run exits 1.",
   },
   "shutdown-timeout": {
     type: "string",
     env: ["SECURELOG_SHUTDOWN_TIMEOUT"],
     valueName: "SECONDS",
-    description:
-      "After SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue.",
-    docs: "after SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue (exit 1)",
     integer: { min: 1, max: 3600, default: 25 },
+    description:
+      "After SIGTERM/SIGINT, how long to finish in-flight batches before leaving them to the queue (exit 1).",
   },
   "fold-every": {
     type: "string",
     env: ["SECURELOG_FOLD_EVERY"],
     valueName: "SECONDS",
     defaultText: "`60`, never with `--until-empty`",
+    integer: { min: 0, max: 86_400, default: 60 },
     description:
       "How often a run that follows the queue folds new rows into the report's rollups (0: never).",
-    docs: "how often a run that follows the queue folds the rows it loaded into the report's rollups, so that `securelog report` has little left to fold (0: never; a drain never does, the report folds what is left). One replica folds at a time",
-    integer: { min: 0, max: 86_400, default: 60 },
+    details:
+      "So that `securelog report` has little left to fold; a drain never folds (the report folds what is left). One replica folds at a time.",
   },
   "until-empty": {
     type: "boolean",
-    description: "Drain the queue and exit 0 once a receive comes back empty on every poller.",
-    docs: "drain: exit 0 once a receive comes back empty on every poller and the queue's counts show nothing in flight elsewhere (SQS's approximate counts can lag about a minute behind recent sends: for a queue still being written to, follow it instead)",
+    description:
+      "Drain the queue and exit 0 once a receive comes back empty on every poller and the queue's counts show nothing in flight elsewhere.",
+    details:
+      "SQS's approximate counts can lag about a minute behind recent sends: for a queue still being written to, follow it instead.",
   },
   "dry-run": {
     type: "boolean",
     description:
-      "Read up to --batch-size messages, validate and mask them, print what would be loaded and rejected, write nothing, and return them to the queue.",
-    docs: "read up to `--batch-size` messages, validate and mask them, print what would be loaded and rejected (with a few masked rows), write nothing (no database is opened) and return every message to the queue at once (visibility 0). Each counts as one receive toward a redrive policy's `maxReceiveCount`",
+      "Read up to `--batch-size` messages, validate and mask them, print what would be loaded and rejected, write nothing, and return them to the queue.",
+    details:
+      "It shows a few masked rows, opens no database and gives every message back at once (visibility 0); each counts as one receive toward a redrive policy's `maxReceiveCount`.",
   },
   "metrics-port": {
     type: "string",
     env: ["SECURELOG_METRICS_PORT"],
     valueName: "PORT",
     defaultText: "off",
-    description: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: any free port).",
-    docs: "serve `/metrics` (Prometheus), `/healthz` and `/readyz` (SQS and PostgreSQL reachable) on this port; `0` picks a free port (logged in the `metrics` line)",
     integer: { min: 0, max: 65_535 },
+    description:
+      "Serve `/metrics` (Prometheus), `/healthz` and `/readyz` (SQS and PostgreSQL reachable) on this port (`0`: any free port).",
+    details: "The port is logged in the `metrics` line.",
   },
   "metrics-host": {
     type: "string",
     env: ["SECURELOG_METRICS_HOST"],
     valueName: "ADDRESS",
     default: "0.0.0.0",
-    description: "Address the metrics server listens on (127.0.0.1 to keep it local).",
-    docs: "address of that server (`127.0.0.1` to keep it local)",
+    description: "Address the metrics server listens on (`127.0.0.1` to keep it local).",
   },
   "log-level": {
     type: "string",
@@ -239,18 +240,15 @@ export const RUN_OPTIONS = {
     choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
     default: "info",
     description:
-      "fatal, error, warn, info, debug, trace, or silent (nothing but the final summary and the exit error).",
-    docs: "`fatal`, `error`, `warn`, `info`, `debug`, `trace`, or `silent` (nothing but the summary and the exit error)",
+      "`fatal`, `error`, `warn`, `info`, `debug`, `trace`, or `silent` (nothing but the final summary and the exit error).",
   },
   quiet: {
     type: "boolean",
     description: "Print only errors and the final summary.",
-    docs: "only errors and the final summary",
   },
   verbose: {
     type: "boolean",
     description: "Show stack traces with errors.",
-    docs: "stack traces with errors",
   },
   ...JSON_OPTION,
   ...ENV_FILE_OPTIONS,
