@@ -144,38 +144,22 @@ const appVersions = (t: Tables): Grouping => ({
   },
 });
 
-const deviceTypes = (t: Tables): Grouping => ({
-  grouped: (rows) => `SELECT k COLLATE "default" AS device_type, logins, users FROM (
-        SELECT ${C("device_type")} AS k, count(*)::int AS logins, count(DISTINCT ${C("user_id")})::int AS users
+/** Logins and distinct users per value of one column, over every day (totals) or one day (its rollups). */
+const perValue = (t: Tables, column: "device_type" | "locale", kind: "t" | "l", order: string): Grouping => ({
+  grouped: (rows) => `SELECT k COLLATE "default" AS ${column}, logins, users FROM (
+        SELECT ${C(column)} AS k, count(*)::int AS logins, count(DISTINCT ${C("user_id")})::int AS users
         FROM ${rows} GROUP BY 1) s`,
-  columns: "device_type, logins, users",
-  order: "logins DESC, device_type",
+  columns: `${column}, logins, users`,
+  order,
   floor: 1,
   limited: true,
   rolled: {
     grouped: (where) =>
-      `SELECT key AS device_type, logins, users FROM ${t.totals} WHERE kind = 't' AND ${where}`,
+      `SELECT key AS ${column}, logins, users FROM ${t.totals} WHERE kind = '${kind}' AND ${where}`,
     perDay: false,
     oneDay: {
       grouped: (where) =>
-        `SELECT key AS device_type, logins, users FROM ${t.daily} WHERE kind = 't' AND ${where}`,
-    },
-  },
-});
-
-const locales = (t: Tables): Grouping => ({
-  grouped: (rows) => `SELECT k COLLATE "default" AS locale, logins, users FROM (
-        SELECT ${C("locale")} AS k, count(*)::int AS logins, count(DISTINCT ${C("user_id")})::int AS users
-        FROM ${rows} GROUP BY 1) s`,
-  columns: "locale, logins, users",
-  order: "logins DESC, locale NULLS LAST",
-  floor: 1,
-  limited: true,
-  rolled: {
-    grouped: (where) => `SELECT key AS locale, logins, users FROM ${t.totals} WHERE kind = 'l' AND ${where}`,
-    perDay: false,
-    oneDay: {
-      grouped: (where) => `SELECT key AS locale, logins, users FROM ${t.daily} WHERE kind = 'l' AND ${where}`,
+        `SELECT key AS ${column}, logins, users FROM ${t.daily} WHERE kind = '${kind}' AND ${where}`,
     },
   },
 });
@@ -188,7 +172,7 @@ export function groupings(t: Tables): Record<GroupingName, Grouping> {
     busy_ips: busyIps(t),
     roaming_users: roamingUsers(t),
     app_versions: appVersions(t),
-    device_types: deviceTypes(t),
-    locales: locales(t),
+    device_types: perValue(t, "device_type", "t", "logins DESC, device_type"),
+    locales: perValue(t, "locale", "l", "logins DESC, locale NULLS LAST"),
   };
 }

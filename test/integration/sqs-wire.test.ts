@@ -234,6 +234,19 @@ describe("the lean SQS wire", () => {
   });
 });
 
+/** SecureLog's own source on a stand-in's endpoint, short-polling. */
+function sourceFor(endpoint: string): SqsSource {
+  return new SqsSource(
+    {
+      queueUrl: `${endpoint}/1/q`,
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "a", secretAccessKey: "s" },
+    },
+    { waitTimeSeconds: 0, visibilityTimeoutSeconds: undefined, maxSockets: 1 },
+  );
+}
+
 /** An SQS stand-in that answers each call with the next scripted response, recording what it was sent. */
 async function scripted(responses: { status: number; body: object; headers?: Record<string, string> }[]) {
   const seen: { authorization: string; target: string }[] = [];
@@ -293,15 +306,7 @@ describe("the lean SQS wire under failures", () => {
       { status: 503, body: { __type: "com.amazonaws.sqs#ServiceUnavailable" } },
       { status: 503, body: { __type: "com.amazonaws.sqs#ServiceUnavailable" } },
     ]);
-    const source = new SqsSource(
-      {
-        queueUrl: `${server.endpoint}/1/q`,
-        endpoint: server.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "a", secretAccessKey: "s" },
-      },
-      { waitTimeSeconds: 0, visibilityTimeoutSeconds: undefined, maxSockets: 1 },
-    );
+    const source = sourceFor(server.endpoint);
     const failed = await source.receive(new AbortController().signal).catch((e: unknown) => e);
     assert.ok(failed instanceof SecureLogError && failed.disposition === "retry", String(failed));
     const message = { id: "m", body: "{}", receiptHandle: "h", sentTimestampMs: undefined, receiveCount: 1 };
@@ -464,15 +469,7 @@ describe("the lean SQS wire under failures", () => {
       { status: 200, body: message(md5.replace(/^./, (c) => (c === "0" ? "1" : "0"))) },
       { status: 200, body: message(md5) },
     ]);
-    const source = new SqsSource(
-      {
-        queueUrl: `${server.endpoint}/1/q`,
-        endpoint: server.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "a", secretAccessKey: "s" },
-      },
-      { waitTimeSeconds: 0, visibilityTimeoutSeconds: undefined, maxSockets: 1 },
-    );
+    const source = sourceFor(server.endpoint);
     t.after(async () => {
       source.close();
       await server.close();
