@@ -1,4 +1,4 @@
-import { type OptionSpec, parseWhole } from "../config/option-spec.ts";
+import type { OptionSpec } from "../config/option-spec.ts";
 import type { Flags } from "../config/settings.ts";
 import type { CliIo } from "./io.ts";
 
@@ -23,12 +23,4 @@ export interface Command {
   /** Whether the command takes arguments besides its options (reveal's masked values). */
   readonly positionals?: boolean;
   readonly run: (flags: Flags, positionals: readonly string[], io: CliIo) => Promise<number>;
-}
-
-/** A whole-number option of a command: the flag read by its spec's bounds, else the spec's default. */
-export function wholeOption(options: Command["options"], name: string, flags: Flags): number | undefined {
-  const spec = options[name];
-  if (spec === undefined) throw new Error(`no option --${name}`);
-  const text = flags[name];
-  return typeof text === "string" ? parseWhole(spec, `--${name}`, text) : spec.integer?.default;
 }

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { type OptionSpec, parseWhole } from "./option-spec.ts";
 import { RUN_OPTIONS } from "./options.ts";
@@ -12,10 +11,10 @@ export type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
 export type OptionName = keyof typeof RUN_OPTIONS;
 
-export function raw(name: OptionName, flags: Flags, env: Env): string | undefined {
+/** The text an option was given: its flag, else the first of its environment variables that is set. */
+function given(name: string, spec: OptionSpec, flags: Flags, env: Env): string | undefined {
   const flag = flags[name];
   if (typeof flag === "string") return flag;
-  const spec: OptionSpec = RUN_OPTIONS[name];
   for (const variable of spec.env ?? []) {
     const value = env[variable];
     if (value !== undefined && value !== "") return value;
@@ -23,11 +22,62 @@ export function raw(name: OptionName, flags: Flags, env: Env): string | undefine
   return undefined;
 }
 
-export function describeSource(name: OptionName, flags: Flags): string {
-  const spec: OptionSpec = RUN_OPTIONS[name];
+/** Where a value came from, for messages: the flag, or the flag and its variables. */
+function sourceOf(name: string, spec: OptionSpec, flags: Flags): string {
   return typeof flags[name] === "string" || spec.env === undefined
     ? `--${name}`
     : `--${name} / ${spec.env.join(" / ")}`;
+}
+
+export function raw(name: OptionName, flags: Flags, env: Env): string | undefined {
+  return given(name, RUN_OPTIONS[name], flags, env);
+}
+
+export function describeSource(name: OptionName, flags: Flags): string {
+  return sourceOf(name, RUN_OPTIONS[name], flags);
+}
+
+/** The value an option's declaration gives it: on or off, a number, one of its choices, or text. */
+export type Setting<S> = S extends { readonly type: "boolean" }
+  ? boolean
+  : S extends { readonly integer: { readonly default: number } }
+    ? number
+    : S extends { readonly integer: object }
+      ? number | undefined
+      : S extends { readonly choices: readonly (infer C)[]; readonly default: string }
+        ? C
+        : S extends { readonly default: string }
+          ? string
+          : string | undefined;
+
+/** A command's settings, typed by its option table. */
+export type Settings<O> = { readonly [K in keyof O]: Setting<O[K]> };
+
+function settingOf(name: string, spec: OptionSpec, flags: Flags, env: Env): unknown {
+  if (spec.type === "boolean") return flags[name] === true;
+  const text = given(name, spec, flags, env);
+  if (spec.integer !== undefined)
+    return text === undefined ? spec.integer.default : parseWhole(spec, sourceOf(name, spec, flags), text);
+  if (text !== undefined && spec.choices !== undefined && !spec.choices.includes(text)) {
+    throw new ConfigError(
+      `${sourceOf(name, spec, flags)} must be one of ${spec.choices.join(", ")} (got "${text}")`,
+    );
+  }
+  return text ?? spec.default;
+}
+
+/**
+ * Every option of a command's table, read and checked as its declaration says: flag > environment > default.
+ * The settings a command acts on, typed (no command reads a flag by itself).
+ */
+export function settingsOf<const O extends Readonly<Record<string, OptionSpec>>>(
+  options: O,
+  flags: Flags,
+  env: Env,
+): Settings<O> {
+  const settings: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(options)) settings[name] = settingOf(name, spec, flags, env);
+  return settings as Settings<O>;
 }
 
 /** A whole-number option of run: flag, else environment, else the default its spec declares (or `fallback`). */
@@ -55,17 +105,7 @@ type ChoiceOf<N extends ChoiceOptionName> = (typeof RUN_OPTIONS)[N]["choices"][n
 
 /** An option that takes one of the values its spec lists: flag, else environment, else its default. */
 export function choice<N extends ChoiceOptionName>(name: N, flags: Flags, env: Env): ChoiceOf<N> {
-  const spec: OptionSpec & { readonly choices: readonly ChoiceOf<N>[]; readonly default: ChoiceOf<N> } =
-    RUN_OPTIONS[name];
-  const value = raw(name, flags, env);
-  if (value === undefined) return spec.default;
-  const parsed = z.enum(spec.choices).safeParse(value);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `${describeSource(name, flags)} must be one of ${spec.choices.join(", ")} (got "${value}")`,
-    );
-  }
-  return parsed.data;
+  return settingOf(name, RUN_OPTIONS[name], flags, env) as ChoiceOf<N>;
 }
 
 /** The full process environment, for the entry point to hand to the loaders above. */

@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadDatabaseUrl } from "../../src/config/database.ts";
+import type { OptionSpec } from "../../src/config/option-spec.ts";
 import { DEFAULT_DATABASE_URL, DEFAULT_QUEUE_URL } from "../../src/config/options.ts";
 import { loadRunConfig } from "../../src/config/run-config.ts";
+import { settingsOf } from "../../src/config/settings.ts";
 import { loadSqsConfig } from "../../src/config/sqs.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { generateKeyText, parseKey } from "../../src/transform/mask-key.ts";
@@ -235,5 +237,40 @@ describe("libpq's PG* variables", () => {
     assert.equal(loadDatabaseUrl({}, env), "postgres://a@b:5432/c");
     assert.equal(loadDatabaseUrl({ "database-url": "postgres://x@y:5432/z" }, env), "postgres://x@y:5432/z");
     assert.equal(loadDatabaseUrl({}, {}), DEFAULT_DATABASE_URL);
+  });
+});
+
+describe("settingsOf: every command's settings, read as its option table declares them", () => {
+  const options = {
+    json: { type: "boolean", description: "JSON." },
+    top: { type: "string", integer: { min: 1, max: 100, default: 10 }, description: "Top." },
+    days: { type: "string", env: ["TEST_DAYS"], integer: { min: 0, max: 99 }, description: "Days." },
+    level: { type: "string", choices: ["low", "high"], default: "low", description: "Level." },
+    name: { type: "string", description: "Name." },
+  } as const satisfies Record<string, OptionSpec>;
+
+  it("gives each option its declared default, and flags over environment over default", () => {
+    assert.deepEqual(settingsOf(options, {}, {}), {
+      json: false,
+      top: 10,
+      days: undefined,
+      level: "low",
+      name: undefined,
+    });
+    const read = settingsOf(options, { json: true, top: "3", level: "high", name: "n" }, { TEST_DAYS: "7" });
+    assert.deepEqual(read, { json: true, top: 3, days: 7, level: "high", name: "n" });
+    assert.equal(settingsOf(options, { days: "2" }, { TEST_DAYS: "7" }).days, 2);
+  });
+
+  it("refuses a number out of bounds or a value not among the choices, naming where it came from", () => {
+    assert.throws(() => settingsOf(options, { top: "0" }, {}), /--top must be a whole number from 1 to 100/);
+    assert.throws(
+      () => settingsOf(options, {}, { TEST_DAYS: "1e3" }),
+      /--days \/ TEST_DAYS must be a whole number/,
+    );
+    assert.throws(
+      () => settingsOf(options, { level: "mid" }, {}),
+      /--level must be one of low, high \(got "mid"\)/,
+    );
   });
 });

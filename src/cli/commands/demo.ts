@@ -2,11 +2,35 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { OptionSpec } from "../../config/option-spec.ts";
 import { ENV_FILE_OPTIONS, RUN_OPTIONS } from "../../config/options.ts";
-import type { Flags } from "../../config/settings.ts";
+import { type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { Command } from "../command.ts";
 import { type CliIo, print } from "../io.ts";
 import { ROW_COLUMNS, table } from "../table.ts";
+
+/** The options of `securelog demo`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  "data-dir": {
+    type: "string",
+    valueName: "DIR",
+    defaultText: "`.securelog/demo`",
+    description: "Where the embedded database and the demo key live.",
+  },
+  fresh: { type: "boolean", description: "Delete DIR's database first, so counts start from zero." },
+  keep: {
+    type: "boolean",
+    description: "Keep the embedded PostgreSQL and SQS up until Ctrl-C, and print how to report on them.",
+  },
+  "log-level": {
+    ...RUN_OPTIONS["log-level"],
+    env: [],
+    default: "warn",
+    description: "Log level of the run.",
+  },
+  ...ENV_FILE_OPTIONS,
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
 
 export const demo: Command = {
   name: "demo",
@@ -20,28 +44,7 @@ both listening on 127.0.0.1 only, with a demo key generated into DIR. Prints the
 rows. With --keep, both stay up until Ctrl-C, and the exact commands to run securelog report (and --html),
 stats and psql against them are printed.
 It needs the development install (npm ci in a clone): the emulator and PGlite are dev dependencies.`,
-  options: {
-    "data-dir": {
-      type: "string",
-      valueName: "DIR",
-      defaultText: "`.securelog/demo`",
-      description: "Where the embedded database and the demo key live.",
-    },
-    fresh: { type: "boolean", description: "Delete DIR's database first, so counts start from zero." },
-    keep: {
-      type: "boolean",
-      description: "Keep the embedded PostgreSQL and SQS up until Ctrl-C, and print how to report on them.",
-    },
-    "log-level": {
-      ...RUN_OPTIONS["log-level"],
-      env: [],
-      defaultText: "warn",
-      description: "Log level of the run.",
-    },
-    ...ENV_FILE_OPTIONS,
-    help: RUN_OPTIONS.help,
-    verbose: RUN_OPTIONS.verbose,
-  } satisfies Record<string, OptionSpec>,
+  options: OPTIONS,
   run: async (flags, _, io) => {
     await runDemo(flags, io);
     return 0;
@@ -151,10 +154,10 @@ async function loadEmbedded() {
 async function runDemo(flags: Flags, io: CliIo): Promise<void> {
   const { loadRunConfig } = await import("../../config/run-config.ts");
   const { executeRun } = await import("../run.ts");
-  const dataDirFlag = flags["data-dir"];
+  const { "data-dir": dataDirFlag, fresh, keep, "log-level": logLevel } = settingsOf(OPTIONS, flags, io.env);
   const dataDir = resolve(io.cwd, typeof dataDirFlag === "string" ? dataDirFlag : ".securelog/demo");
   const pgData = join(dataDir, "pgdata");
-  if (flags.fresh === true) rmSync(pgData, { recursive: true, force: true });
+  if (fresh) rmSync(pgData, { recursive: true, force: true });
   const { startEmbeddedPostgres, startEmbeddedSqs } = await loadEmbedded();
   const postgres = await startEmbeddedPostgres(pgData);
   const keyFile = await ensureDemoKey(dataDir);
@@ -172,7 +175,6 @@ async function runDemo(flags: Flags, io: CliIo): Promise<void> {
       `Embedded PostgreSQL (PGlite) at ${postgres.databaseUrl.replace("postgres://postgres@", "")}, data in ${pgData}.`,
     );
     print(io.stdout, `Masking key: ${keyFile} (generated for this demo).\n`);
-    const logLevel = flags["log-level"];
     const config = loadRunConfig(
       {
         "queue-url": queueUrl,
@@ -181,14 +183,14 @@ async function runDemo(flags: Flags, io: CliIo): Promise<void> {
         "key-file": keyFile,
         "until-empty": true,
         "wait-time": "1",
-        "log-level": typeof logLevel === "string" ? logLevel : "warn",
+        "log-level": logLevel,
       },
       {},
     );
     // PGlite executes one statement at a time: a second writer would only wait.
     await executeRun(config, io, 1);
     await showResults(postgres.databaseUrl, io);
-    if (flags.keep === true) await keepServing(postgres.databaseUrl, sqs.endpoint, queueUrl, keyFile, io);
+    if (keep) await keepServing(postgres.databaseUrl, sqs.endpoint, queueUrl, keyFile, io);
   } finally {
     await sqs.stop();
     await postgres.stop();

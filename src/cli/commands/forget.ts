@@ -1,4 +1,5 @@
-import type { Env, Flags } from "../../config/settings.ts";
+import type { OptionSpec } from "../../config/option-spec.ts";
+import { type Env, type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError, SecureLogError } from "../../errors.ts";
 import type { ErasureReport, ErasureTarget } from "../../sink/erase.ts";
 import type { ReapplyReport, RegisterEntry } from "../../sink/reapply.ts";
@@ -10,6 +11,29 @@ import { type CliIo, print, printJson } from "../io.ts";
 import { operatorName, reasonOr, requiredReason } from "../privacy-options.ts";
 import { KEYS_NOTE, PRIVACY_OPTIONS } from "./privacy.ts";
 
+/** The options of `securelog forget`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  ip: {
+    type: "string",
+    valueName: "VALUE",
+    description: "The raw IP address (any spelling: ::ffff:1.2.3.4 and 1.2.3.4 are one address).",
+  },
+  "device-id": { type: "string", valueName: "VALUE", description: "The raw device id." },
+  "dry-run": { type: "boolean", description: "Count what matches, per scheme and key; delete nothing." },
+  reapply: {
+    type: "boolean",
+    description:
+      "After restoring a backup: erase again every value the erasure register holds (no --ip or --device-id).",
+  },
+  from: {
+    type: "string",
+    valueName: "URL",
+    description:
+      "With --reapply: read the register from this database (where the erasures were made) instead of the restored one.",
+  },
+  ...PRIVACY_OPTIONS,
+} as const satisfies Record<string, OptionSpec>;
+
 export const forget: Command = {
   name: "forget",
   summary:
@@ -20,30 +44,11 @@ export const forget: Command = {
 Answers an erasure request: deletes every row of user_logins and every rejection whose masked value matches
 the raw value given, under any loaded key, in one transaction, and records the deletion in securelog_audit
 (a masked value and a count, never the raw value). --dry-run lists what would be deleted.`,
-  options: {
-    ip: {
-      type: "string",
-      valueName: "VALUE",
-      description: "The raw IP address (any spelling: ::ffff:1.2.3.4 and 1.2.3.4 are one address).",
-    },
-    "device-id": { type: "string", valueName: "VALUE", description: "The raw device id." },
-    "dry-run": { type: "boolean", description: "Count what matches, per scheme and key; delete nothing." },
-    reapply: {
-      type: "boolean",
-      description:
-        "After restoring a backup: erase again every value the erasure register holds (no --ip or --device-id).",
-    },
-    from: {
-      type: "string",
-      valueName: "URL",
-      description:
-        "With --reapply: read the register from this database (where the erasures were made) instead of the restored one.",
-    },
-    ...PRIVACY_OPTIONS,
-  },
+  options: OPTIONS,
   footer: KEYS_NOTE,
   // --reapply is another task under the same name (erasure): a path of its own from the start.
-  run: (flags, _, io) => (flags.reapply === true ? reapplyRegister(flags, io) : forgetValue(flags, io)),
+  run: (flags, _, io) =>
+    settingsOf(OPTIONS, flags, io.env).reapply ? reapplyRegister(flags, io) : forgetValue(flags, io),
 };
 
 /** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
@@ -60,13 +65,11 @@ async function optionalKeys(flags: Flags, env: Env): Promise<KeyRing | undefined
 async function target(flags: Flags, keys: KeyRing | undefined, io: CliIo): Promise<ErasureTarget> {
   const { erasureTarget } = await import("../../transform/erasure.ts");
   const { recognisableIp } = await import("../../transform/recognisable.ts");
-  const ip = flags.ip;
-  const deviceId = flags["device-id"];
-  if ((typeof ip === "string") === (typeof deviceId === "string")) {
+  const { ip, "device-id": deviceId } = settingsOf(OPTIONS, flags, io.env);
+  if ((ip === undefined) === (deviceId === undefined)) {
     throw new UsageError("forget needs exactly one of --ip VALUE or --device-id VALUE (or --reapply)");
   }
-  const [field, raw]: [PiiDomain, string] =
-    typeof ip === "string" ? ["ip", ip] : ["device_id", String(deviceId)];
+  const [field, raw]: [PiiDomain, string] = ip !== undefined ? ["ip", ip] : ["device_id", deviceId ?? ""];
   // The value is not repeated in messages: error output may end up in logs.
   if (raw.trim() === "") throw new ConfigError(`--${field === "ip" ? "ip" : "device-id"} is empty`);
   if (field === "ip" && recognisableIp(raw) === undefined)
@@ -93,21 +96,21 @@ function unloadedError(report: ErasureReport, what: string): SecureLogError {
  * erasure is never reported as complete.
  */
 async function forgetValue(flags: Flags, io: CliIo): Promise<number> {
+  const { "dry-run": dryRun } = settingsOf(OPTIONS, flags, io.env);
   const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { countErasure, erase } = await import("../../sink/erase.ts");
   const env = io.env;
   // Like reveal: an erasure names the request it answers, and the audit keeps it. A dry run changes nothing.
-  const reason =
-    flags["dry-run"] === true
-      ? ""
-      : requiredReason(flags, "forget", "the erasure request it answers: a ticket or request id");
+  const reason = dryRun
+    ? ""
+    : requiredReason(flags, "forget", "the erasure request it answers: a ticket or request id");
   const keys = await optionalKeys(flags, env);
   const erasure = await target(flags, keys, io);
   const database = loadDatabase(flags, env);
   const needs = { require: ["logins", "rejects"], create: ["audit", "erasures"] } as const;
   const report = await withDatabase(database, needs, async (client, t) => {
-    if (flags["dry-run"] === true) return countErasure(client, t, erasure);
+    if (dryRun) return countErasure(client, t, erasure);
     return erase(client, t, erasure, {
       action: `forget_${erasure.field}`,
       reason,
@@ -131,20 +134,21 @@ async function said(
     keys === undefined
       ? "no key loaded: unkeyed sha256 masks only"
       : `keys ${keys.all.map((k) => k.id).join(", ")}`;
-  if (flags.json === true)
+  const { "dry-run": dryRun, json } = settingsOf(OPTIONS, flags, io.env);
+  if (json)
     printJson(io.stdout, {
       field: erasure.field,
-      dryRun: flags["dry-run"] === true,
+      dryRun,
       keys: keys?.all.map((k) => k.id) ?? [],
       matches: matchesJson(report),
       unloaded: report.unloaded,
       complete: report.unloaded.length === 0,
     });
-  const verb = flags["dry-run"] === true ? "dry run: would delete" : "deleted";
+  const verb = dryRun ? "dry run: would delete" : "deleted";
   const what = `${verb} what matches ${label} (${keysText}): ${describeMatches(report.matches)}`;
   if (report.unloaded.length > 0) throw unloadedError(report, what);
-  if (flags.json !== true) print(io.stdout, `${what}.`);
-  if (keys === undefined && flags["dry-run"] !== true) {
+  if (!json) print(io.stdout, `${what}.`);
+  if (keys === undefined && !dryRun) {
     print(
       io.stderr,
       "warning: without a key nothing was recorded in the erasure register, so a restored backup or a replayed message could bring the value back.",
@@ -159,6 +163,7 @@ async function said(
  * from this database itself, copied in, and applied here, whichever of the loaded keys masked the values.
  */
 async function reapplyRegister(flags: Flags, io: CliIo): Promise<number> {
+  const { from: registerUrl } = settingsOf(OPTIONS, flags, io.env);
   const { loadDatabase, loadDatabaseUrl } = await import("../../config/database.ts");
   const { loadKeyRing } = await import("../../config/keys.ts");
   const { withDatabase } = await import("../../sink/database.ts");
@@ -166,8 +171,8 @@ async function reapplyRegister(flags: Flags, io: CliIo): Promise<number> {
   const keys = loadKeyRing(flags, io.env);
   const database = loadDatabase(flags, io.env);
   const from =
-    typeof flags.from === "string"
-      ? { url: loadDatabaseUrl({ "database-url": flags.from }, {}), schema: database.schema }
+    registerUrl !== undefined
+      ? { url: loadDatabaseUrl({ "database-url": registerUrl }, {}), schema: database.schema }
       : database;
   const entries =
     from === database
@@ -206,7 +211,8 @@ async function saidReapplied(
     gaps.push(
       `${report.unkeyed} unkeyed sha256 values, which no register can match (the register never stores an unkeyed form)`,
     );
-  if (flags.json === true)
+  const { json } = settingsOf(OPTIONS, flags, io.env);
+  if (json)
     printJson(io.stdout, {
       copied: sameDatabase ? 0 : report.copied,
       matches: matchesJson(report),
@@ -220,6 +226,6 @@ async function saidReapplied(
       `${summary}; but could not check ${gaps.join(" and ")}. The re-application is NOT complete.`,
     );
   }
-  if (flags.json !== true) print(io.stdout, `${summary}.`);
+  if (!json) print(io.stdout, `${summary}.`);
   return 0;
 }

@@ -1,10 +1,28 @@
 import { writeFileSync } from "node:fs";
 import type { OptionSpec } from "../../config/option-spec.ts";
 import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
-import type { Flags } from "../../config/settings.ts";
+import { type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { Command } from "../command.ts";
 import { type CliIo, print, printJson, readAll } from "../io.ts";
+
+/** The options of `securelog keygen`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  out: {
+    type: "string",
+    valueName: "FILE",
+    description: "Write the key to FILE (created with mode 0600, never overwritten) instead of printing it.",
+  },
+  convert: {
+    type: "boolean",
+    description:
+      "Read keys of the previous format (plain base64 of 32 bytes, or a KMS's: aws kms generate-random --number-of-bytes 32) from standard input, in key-file syntax, and print them in the current form, same order. The masks stay the same.",
+  },
+  ...JSON_OPTION,
+  ...ENV_FILE_OPTIONS,
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
 
 export const keygen: Command = {
   name: "keygen",
@@ -14,23 +32,7 @@ export const keygen: Command = {
 
 Prints a new masking key: slk1_, 32 random bytes in base64url and a checksum, exactly what SECURELOG_KEY and
 --key-file expect. Passphrases and hand-made keys are refused everywhere; only generated keys are accepted.`,
-  options: {
-    out: {
-      type: "string",
-      valueName: "FILE",
-      description:
-        "Write the key to FILE (created with mode 0600, never overwritten) instead of printing it.",
-    },
-    convert: {
-      type: "boolean",
-      description:
-        "Read keys of the previous format (plain base64 of 32 bytes, or a KMS's: aws kms generate-random --number-of-bytes 32) from standard input, in key-file syntax, and print them in the current form, same order. The masks stay the same.",
-    },
-    ...JSON_OPTION,
-    ...ENV_FILE_OPTIONS,
-    help: RUN_OPTIONS.help,
-    verbose: RUN_OPTIONS.verbose,
-  } satisfies Record<string, OptionSpec>,
+  options: OPTIONS,
   footer: `Keep the key secret and separate from the database: whoever has both can test guesses of ip and device_id.
 Losing it means new rows no longer match old ones for the same device.`,
   run: async (flags, _, io) => {
@@ -60,9 +62,9 @@ function writeKeyFile(out: string, text: string): void {
  */
 async function makeKeys(flags: Flags, io: CliIo): Promise<void> {
   const { convertLegacyKey, generateKeyText, splitKeys } = await import("../../transform/mask-key.ts");
-  const out = typeof flags.out === "string" ? flags.out : undefined;
+  const { out, convert, json } = settingsOf(OPTIONS, flags, io.env);
   let text: string;
-  if (flags.convert === true) {
+  if (convert) {
     const keys = splitKeys(await readAll(io.stdin));
     if (keys.length === 0)
       throw new ConfigError("keygen --convert reads the keys to convert from standard input; it got none");
@@ -71,17 +73,17 @@ async function makeKeys(flags: Flags, io: CliIo): Promise<void> {
     text = generateKeyText();
   }
   if (out === undefined) {
-    if (flags.json === true) printJson(io.stdout, { keys: text.split("\n") });
+    if (json) printJson(io.stdout, { keys: text.split("\n") });
     else print(io.stdout, text);
     return;
   }
   writeKeyFile(out, `${text}\n`);
-  if (flags.json === true) {
+  if (json) {
     printJson(io.stdout, { file: out, keys: text.split("\n").length });
     return;
   }
   print(
     io.stderr,
-    `wrote ${flags.convert === true ? "the converted keys" : "a new key"} to ${out} (mode 0600); use it with --key-file ${out}`,
+    `wrote ${convert ? "the converted keys" : "a new key"} to ${out} (mode 0600); use it with --key-file ${out}`,
   );
 }

@@ -1,9 +1,35 @@
 import type { OptionSpec } from "../../config/option-spec.ts";
 import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
-import type { Env, Flags } from "../../config/settings.ts";
+import { type Env, type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError, coerceError } from "../../errors.ts";
-import { type Command, wholeOption } from "../command.ts";
+import type { Command } from "../command.ts";
 import { type CliIo, print, printJson } from "../io.ts";
+
+/** The options of `securelog prune`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  "database-url": RUN_OPTIONS["database-url"],
+  schema: RUN_OPTIONS.schema,
+  "queue-url": RUN_OPTIONS["queue-url"],
+  endpoint: RUN_OPTIONS.endpoint,
+  region: RUN_OPTIONS.region,
+  "older-than": {
+    type: "string",
+    valueName: "DAYS",
+    defaultText: "the queue's retention period, in whole days",
+    integer: { min: 0, max: 36_500 },
+    description:
+      "Prune ledger entries older than DAYS (whole days); fewer than the queue's retention is refused.",
+  },
+  force: {
+    type: "boolean",
+    description:
+      "Prune below the queue's retention, or without reading it (then --older-than, else 14 days, applies).",
+  },
+  ...JSON_OPTION,
+  ...ENV_FILE_OPTIONS,
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
 
 export const prune: Command = {
   name: "prune",
@@ -15,30 +41,7 @@ MessageRetentionPeriod, read from the queue, in whole days): past that no redeli
 protects nothing. A younger --older-than is refused without --force: a late redelivery would load a second
 row.
 Run it daily (deploy/kubernetes/prune-cronjob.yaml does).`,
-  options: {
-    "database-url": RUN_OPTIONS["database-url"],
-    schema: RUN_OPTIONS.schema,
-    "queue-url": RUN_OPTIONS["queue-url"],
-    endpoint: RUN_OPTIONS.endpoint,
-    region: RUN_OPTIONS.region,
-    "older-than": {
-      type: "string",
-      valueName: "DAYS",
-      defaultText: "the queue's retention period, in whole days",
-      integer: { min: 0, max: 36_500 },
-      description:
-        "Prune ledger entries older than DAYS (whole days); fewer than the queue's retention is refused.",
-    },
-    force: {
-      type: "boolean",
-      description:
-        "Prune below the queue's retention, or without reading it (then --older-than, else 14 days, applies).",
-    },
-    ...JSON_OPTION,
-    ...ENV_FILE_OPTIONS,
-    help: RUN_OPTIONS.help,
-    verbose: RUN_OPTIONS.verbose,
-  } satisfies Record<string, OptionSpec>,
+  options: OPTIONS,
   run: (flags, _, io) => pruneLedgerOf(flags, io),
 };
 
@@ -72,9 +75,8 @@ async function pruneLedgerOf(flags: Flags, io: CliIo): Promise<number> {
   const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { pruneLedger } = await import("../../sink/sql/prune.ts");
-  const given = wholeOption(prune.options, "older-than", flags);
+  const { "older-than": given, force, json } = settingsOf(OPTIONS, flags, io.env);
   const database = loadDatabase(flags, io.env);
-  const force = flags.force === true;
   const retention = await retentionDays(flags, io.env);
   if (retention instanceof Error && !force) {
     throw new ConfigError(
@@ -99,7 +101,7 @@ async function pruneLedgerOf(flags: Flags, io: CliIo): Promise<number> {
       if (n === 0) return total;
     }
   });
-  if (flags.json === true) printJson(io.stdout, { pruned: removed, olderThanDays: days });
+  if (json) printJson(io.stdout, { pruned: removed, olderThanDays: days });
   else print(io.stdout, `pruned ${removed} ledger entries older than ${days} days.`);
   return 0;
 }

@@ -1,9 +1,9 @@
 import type pg from "pg";
 import type { OptionSpec } from "../../config/option-spec.ts";
-import type { Flags } from "../../config/settings.ts";
+import { type Flags, settingsOf } from "../../config/settings.ts";
 import type { Tables } from "../../sink/sql/tables.ts";
 import type { KeyRing } from "../../transform/mask-key.ts";
-import { type Command, wholeOption } from "../command.ts";
+import type { Command } from "../command.ts";
 import { type CliIo, print, printJson } from "../io.ts";
 import { operatorName, reasonOr } from "../privacy-options.ts";
 import { KEYS_NOTE, PRIVACY_OPTIONS } from "./privacy.ts";
@@ -15,6 +15,12 @@ const BATCH_SIZE = {
   description: "Distinct values re-masked per transaction (each committed on its own).",
 } as const satisfies OptionSpec;
 
+/** The options of `securelog rekey`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  "batch-size": BATCH_SIZE,
+  ...PRIVACY_OPTIONS,
+} as const satisfies Record<string, OptionSpec>;
+
 export const rekey: Command = {
   name: "rekey",
   summary: "Re-mask stored reversible values under the current key after a key rotation.",
@@ -24,10 +30,7 @@ After a key rotation (new key current, old key loaded as a previous key), re-mas
 (--mask encrypt) stored under older keys with the current key, in batches of N distinct values, each
 committed on its own, so it can be stopped and run again. One-way masks (hmac) cannot be re-masked: their raw
 values are gone; rekey says, per scheme and key, what it left as it was and why, and then exits 1.`,
-  options: {
-    "batch-size": BATCH_SIZE,
-    ...PRIVACY_OPTIONS,
-  },
+  options: OPTIONS,
   footer: KEYS_NOTE,
   run: (flags, _, io) => rekeyValues(flags, io),
 };
@@ -66,7 +69,7 @@ async function rekeyValues(flags: Flags, io: CliIo): Promise<number> {
   const { loadKeyRing } = await import("../../config/keys.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { rekeyStored } = await import("../../sink/rekey.ts");
-  const batchSize = wholeOption(rekey.options, "batch-size", flags) ?? BATCH_SIZE.integer.default;
+  const { "batch-size": batchSize, json } = settingsOf(OPTIONS, flags, io.env);
   const keys = loadKeyRing(flags, io.env);
   const database = loadDatabase(flags, io.env);
   const reason = reasonOr(flags, "key rotation");
@@ -77,7 +80,7 @@ async function rekeyValues(flags: Flags, io: CliIo): Promise<number> {
       operator: operatorName(),
     });
     const notes = await leftBehind(client, t, keys);
-    if (flags.json === true) {
+    if (json) {
       printJson(io.stdout, { key: keys.current.id, values, rows, retiredKeys: retired, notRemasked: notes });
     } else {
       print(

@@ -1,10 +1,28 @@
 import type { OptionSpec } from "../../config/option-spec.ts";
 import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
-import type { Flags } from "../../config/settings.ts";
+import { type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { SqsWire } from "../../source/sqs-wire.ts";
 import type { Command } from "../command.ts";
 import { type CliIo, print, printJson } from "../io.ts";
+
+/** The options of `securelog replay`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  "from-dlq": {
+    type: "string",
+    valueName: "URL",
+    description: "The dead-letter queue to move messages from (required).",
+  },
+  "queue-url": RUN_OPTIONS["queue-url"],
+  endpoint: RUN_OPTIONS.endpoint,
+  region: RUN_OPTIONS.region,
+  mask: RUN_OPTIONS.mask,
+  "key-file": RUN_OPTIONS["key-file"],
+  ...JSON_OPTION,
+  ...ENV_FILE_OPTIONS,
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
 
 export const replay: Command = {
   name: "replay",
@@ -15,22 +33,7 @@ Moves every message of a dead-letter queue back to the main queue (--queue-url /
 after fixing what made them fail. Each message is sent first and deleted from the dead-letter queue only
 afterwards; it keeps its first MessageId in the SecureLogOriginalId attribute, signed with the masking key, so
 the ledger still recognises a message that was committed before it was dead-lettered.`,
-  options: {
-    "from-dlq": {
-      type: "string",
-      valueName: "URL",
-      description: "The dead-letter queue to move messages from (required).",
-    },
-    "queue-url": RUN_OPTIONS["queue-url"],
-    endpoint: RUN_OPTIONS.endpoint,
-    region: RUN_OPTIONS.region,
-    mask: RUN_OPTIONS.mask,
-    "key-file": RUN_OPTIONS["key-file"],
-    ...JSON_OPTION,
-    ...ENV_FILE_OPTIONS,
-    help: RUN_OPTIONS.help,
-    verbose: RUN_OPTIONS.verbose,
-  } satisfies Record<string, OptionSpec>,
+  options: OPTIONS,
   run: (flags, _, io) => replayDeadLettered(flags, io),
 };
 
@@ -56,7 +59,7 @@ async function replayDeadLettered(flags: Flags, io: CliIo): Promise<number> {
   const { sourceError } = await import("../../source/sqs-errors.ts");
   const { SqsWire } = await import("../../source/sqs-wire.ts");
   const env = io.env;
-  const dlq = flags["from-dlq"];
+  const { "from-dlq": dlq, json } = settingsOf(OPTIONS, flags, io.env);
   if (typeof dlq !== "string") throw new ConfigError("replay needs --from-dlq URL (the dead-letter queue)");
   const dlqConfig = loadSqsConfig(flags, env, { url: dlq, option: "from-dlq" });
   const target = loadSqsConfig(flags, env);
@@ -81,7 +84,7 @@ async function replayDeadLettered(flags: Flags, io: CliIo): Promise<number> {
       keys: mask.mode === "sha256" ? undefined : mask.keys.all,
       onError: (error, queueUrl) => sourceError(error, queueUrl, target.endpoint),
     });
-    if (flags.json === true)
+    if (json)
       printJson(io.stdout, {
         from: dlqConfig.queueUrl,
         to: target.queueUrl,

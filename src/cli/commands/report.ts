@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
 import type { OptionSpec } from "../../config/option-spec.ts";
 import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
-import type { Flags } from "../../config/settings.ts";
+import { type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { RollupStatus } from "../../report/fold.ts";
 import type { Report } from "../../report/report-schema.ts";
-import { type Command, wholeOption } from "../command.ts";
+import type { Command } from "../command.ts";
 import { type CliIo, print, printJson } from "../io.ts";
 
 const TOP = {
@@ -20,10 +20,42 @@ const HTML_MIN_GROUP = 5;
 const MIN_GROUP = {
   type: "string",
   valueName: "K",
-  integer: { min: 1, max: 1000, default: 1 },
+  // Its default depends on --html, so it has none of its own here.
+  integer: { min: 1, max: 1000 },
+  defaultText: "`1`, or `5` with `--html`",
   description:
     "Leave out groups with fewer than K distinct users (counted as other); 5 or more to share (--html: 5).",
 } as const satisfies OptionSpec;
+
+/** The options of `securelog report`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  "database-url": RUN_OPTIONS["database-url"],
+  schema: RUN_OPTIONS.schema,
+  since: { type: "string", valueName: "DATE", description: "First day (YYYY-MM-DD, UTC) to include." },
+  until: { type: "string", valueName: "DATE", description: "Last day (YYYY-MM-DD, UTC) to include." },
+  top: TOP,
+  "min-group": MIN_GROUP,
+  "install-views": {
+    type: "boolean",
+    description:
+      "Create (or replace) the report's SQL views in the schema for BI tools, then exit (needs CREATE).",
+  },
+  html: {
+    type: "string",
+    valueName: "FILE",
+    description:
+      "Also write the report as one self-contained page with charts (opens offline, loads nothing); --min-group defaults to 5.",
+  },
+  rebuild: {
+    type: "boolean",
+    description:
+      "Build the report's rollups (and the date index) from every row of user_logins, then exit; loads go on.",
+  },
+  ...JSON_OPTION,
+  ...ENV_FILE_OPTIONS,
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
 
 export const report: Command = {
   name: "report",
@@ -44,41 +76,13 @@ Each report first adds what was loaded since the last one to the report's rollup
 values), so it stays fast as the table grows. Rows loaded by an earlier release, or after forget or rekey
 cleared the rollups, need \`securelog report --rebuild\` once; until then the report reads user_logins
 directly and says so.`,
-  options: {
-    "database-url": RUN_OPTIONS["database-url"],
-    schema: RUN_OPTIONS.schema,
-    since: { type: "string", valueName: "DATE", description: "First day (YYYY-MM-DD, UTC) to include." },
-    until: { type: "string", valueName: "DATE", description: "Last day (YYYY-MM-DD, UTC) to include." },
-    top: TOP,
-    "min-group": MIN_GROUP,
-    "install-views": {
-      type: "boolean",
-      description:
-        "Create (or replace) the report's SQL views in the schema for BI tools, then exit (needs CREATE).",
-    },
-    html: {
-      type: "string",
-      valueName: "FILE",
-      description:
-        "Also write the report as one self-contained page with charts (opens offline, loads nothing); --min-group defaults to 5.",
-    },
-    rebuild: {
-      type: "boolean",
-      description:
-        "Build the report's rollups (and the date index) from every row of user_logins, then exit; loads go on.",
-    },
-    ...JSON_OPTION,
-    ...ENV_FILE_OPTIONS,
-    help: RUN_OPTIONS.help,
-    verbose: RUN_OPTIONS.verbose,
-  } satisfies Record<string, OptionSpec>,
+  options: OPTIONS,
   run: (flags, _, io) => showReport(flags, io),
 };
 
 /** A day as the options take it: YYYY-MM-DD, a real date. */
-function day(flags: Flags, name: "since" | "until"): string | undefined {
-  const value = flags[name];
-  if (typeof value !== "string") return undefined;
+function day(value: string | undefined, name: "since" | "until"): string | undefined {
+  if (value === undefined) return undefined;
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
   if (parsed === undefined || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value)
     throw new ConfigError(`--${name} must be a date as YYYY-MM-DD (got "${value}")`);
@@ -98,7 +102,7 @@ async function installViews(flags: Flags, io: CliIo): Promise<number> {
     await client.query("COMMIT");
     return Object.values(VIEW_NAMES).map((name) => `${t.schema}.${name}`);
   });
-  if (flags.json === true) printJson(io.stdout, { views: names });
+  if (settingsOf(OPTIONS, flags, io.env).json) printJson(io.stdout, { views: names });
   else print(io.stdout, `created or replaced ${names.length} views: ${names.join(", ")}`);
   return 0;
 }
@@ -144,25 +148,25 @@ async function rebuild(flags: Flags, io: CliIo): Promise<number> {
   const started = performance.now();
   const rows = await withDatabase(database, needs, (client, t) => rebuildRollups(client, t));
   const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
-  if (flags.json === true) printJson(io.stdout, { rebuilt: true, rows, seconds });
+  if (settingsOf(OPTIONS, flags, io.env).json) printJson(io.stdout, { rebuilt: true, rows, seconds });
   else print(io.stdout, `rebuilt the report's rollups from ${rows} rows of user_logins in ${seconds} s`);
   return 0;
 }
 
 /** `securelog report`: one snapshot, masked values only; folds what was loaded since the last report first. */
 async function showReport(flags: Flags, io: CliIo): Promise<number> {
-  if (flags["install-views"] === true) return installViews(flags, io);
-  if (flags.rebuild === true) return rebuild(flags, io);
+  const settings = settingsOf(OPTIONS, flags, io.env);
+  if (settings["install-views"]) return installViews(flags, io);
+  if (settings.rebuild) return rebuild(flags, io);
+  const { top, html, json } = settings;
   const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { readReport } = await import("../../report/read-report.ts");
-  const top = wholeOption(report.options, "top", flags) ?? TOP.integer.default;
+
   // A page is made to be passed on: by default it leaves out groups of fewer than five users.
-  const minGroup =
-    wholeOption(report.options, "min-group", flags) ??
-    (typeof flags.html === "string" ? HTML_MIN_GROUP : MIN_GROUP.integer.default);
-  const since = day(flags, "since");
-  const until = day(flags, "until");
+  const minGroup = settings["min-group"] ?? (html === undefined ? 1 : HTML_MIN_GROUP);
+  const since = day(settings.since, "since");
+  const until = day(settings.until, "until");
   if (since !== undefined && until !== undefined && since > until)
     throw new ConfigError(`--since ${since} is after --until ${until}`);
   const database = loadDatabase(flags, io.env);
@@ -171,16 +175,16 @@ async function showReport(flags: Flags, io: CliIo): Promise<number> {
     readReport(client, t, { since, until, top, minGroup }),
   );
   if (rollups !== "current") print(io.stderr, `securelog: note: ${SLOW[rollups]}`);
-  if (typeof flags.html === "string") {
-    const file = await writeHtml(flags.html, read);
+  if (html !== undefined) {
+    const file = await writeHtml(html, read);
     // With --json, stdout stays one JSON document; the page's path goes to stderr.
     print(
-      flags.json === true ? io.stderr : io.stdout,
+      json ? io.stderr : io.stdout,
       `wrote ${file}: open it in a browser (it loads nothing from anywhere)`,
     );
-    if (flags.json !== true) return 0;
+    if (!json) return 0;
   }
-  if (flags.json === true) printJson(io.stdout, read);
+  if (json) printJson(io.stdout, read);
   else print(io.stdout, (await import("../report-text.ts")).formatReport(read));
   return 0;
 }

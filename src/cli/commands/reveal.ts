@@ -1,4 +1,4 @@
-import type { Flags } from "../../config/settings.ts";
+import { type Flags, settingsOf } from "../../config/settings.ts";
 import { SecureLogError } from "../../errors.ts";
 import type { KeyRing } from "../../transform/mask-key.ts";
 import { UsageError } from "../cli-error.ts";
@@ -65,7 +65,8 @@ async function revealValues(flags: Flags, values: readonly string[], io: CliIo):
   const keys = loadKeyRing(flags, env);
   const database = loadDatabase(flags, env);
   const fromStdin = values.length === 1 && values[0] === "-";
-  if (fromStdin && flags.json === true)
+  const { json } = settingsOf(PRIVACY_OPTIONS, flags, io.env);
+  if (fromStdin && json)
     throw new UsageError(
       "--json takes masked values as arguments; reveal - copies text, which has no JSON form",
     );
@@ -84,7 +85,7 @@ async function revealValues(flags: Flags, values: readonly string[], io: CliIo):
     for (const failure of failures) print(io.stderr, `securelog: left as is: ${failure}`);
     return failures.length > 0 ? 1 : 0;
   }
-  if (flags.json === true) {
+  if (json) {
     // Exact values (JSON escapes what a terminal would act on), in the order given.
     printJson(io.stdout, {
       values: tokens.map((masked) => ({ masked, value: revealed.get(masked) ?? null })),

@@ -1,6 +1,6 @@
 import type { OptionSpec } from "../../config/option-spec.ts";
 import { ENV_FILE_OPTIONS, RUN_OPTIONS } from "../../config/options.ts";
-import type { Flags } from "../../config/settings.ts";
+import { type Flags, settingsOf } from "../../config/settings.ts";
 import type { Count, Stats } from "../../sink/table-contents.ts";
 import type { Command } from "../command.ts";
 import { type CliIo, print, printJson } from "../io.ts";
@@ -49,6 +49,19 @@ function formatStats(s: Stats): string {
   ].join("\n");
 }
 
+/** The options of `securelog stats`, typed for its settings (settingsOf). */
+const OPTIONS = {
+  "database-url": RUN_OPTIONS["database-url"],
+  schema: RUN_OPTIONS.schema,
+  json: {
+    type: "boolean",
+    description: "Print the same as JSON (numbers as numbers, absent values as null).",
+  },
+  ...ENV_FILE_OPTIONS,
+  help: RUN_OPTIONS.help,
+  verbose: RUN_OPTIONS.verbose,
+} as const satisfies Record<string, OptionSpec>;
+
 export const stats: Command = {
   name: "stats",
   summary: "What is in the table: rows, distinct devices and ips, shared devices, distributions, rejections.",
@@ -57,17 +70,7 @@ export const stats: Command = {
 Reads user_logins and user_logins_rejects and prints: rows, distinct users, distinct (masked) devices and ips,
 devices seen with more than one user, the date range, the app_version, locale and device_type distributions,
 and rejections by reason. Masked values only, as stored.`,
-  options: {
-    "database-url": RUN_OPTIONS["database-url"],
-    schema: RUN_OPTIONS.schema,
-    json: {
-      type: "boolean",
-      description: "Print the same as JSON (numbers as numbers, absent values as null).",
-    },
-    ...ENV_FILE_OPTIONS,
-    help: RUN_OPTIONS.help,
-    verbose: RUN_OPTIONS.verbose,
-  } satisfies Record<string, OptionSpec>,
+  options: OPTIONS,
   run: (flags, _, io) => showStats(flags, io),
 };
 
@@ -80,7 +83,7 @@ async function showStats(flags: Flags, io: CliIo): Promise<number> {
   // Read-only: needs the tables to exist, creates nothing, takes no lock.
   const needs = { require: ["logins", "rejects"], create: [] } as const;
   const stats = await withDatabase(database, needs, (client, t) => readStats(client, t, TOP));
-  if (flags.json === true) printJson(io.stdout, stats);
+  if (settingsOf(OPTIONS, flags, io.env).json) printJson(io.stdout, stats);
   else print(io.stdout, formatStats(stats));
   return 0;
 }
