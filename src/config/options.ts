@@ -1,3 +1,4 @@
+import { ENV_FILE_OPTIONS, JSON_OPTION } from "./common-options.ts";
 import type { OptionSpec } from "./option-spec.ts";
 
 // Every option of every command, declared once: flag, environment variables, default, bounds and description.
@@ -21,31 +22,6 @@ export const DEFAULT_LEASE_SECONDS = 10;
 
 export const DEFAULT_QUEUE_URL = "http://localhost:4566/000000000000/login-queue";
 export const DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/postgres";
-
-/** `--json`: the command's result as one JSON document on standard output (docs/json-output.md), same exit code. */
-export const JSON_OPTION = {
-  json: {
-    type: "boolean",
-    description: "Print the result as one JSON document on standard output (same exit code).",
-    details: "The summary's counts, or the dry run's.",
-  },
-} as const satisfies Record<string, OptionSpec>;
-
-/** Every command reads settings from a dotenv file under the environment (src/env-file.ts). */
-export const ENV_FILE_OPTIONS = {
-  "env-file": {
-    type: "string",
-    valueName: "PATH",
-    defaultText: "`.env`, when present",
-    description:
-      "Read settings (`KEY=value` lines) from this file; variables already set win, and a flag wins over both.",
-    details: "Without it, `.env` in the working directory is read when present.",
-  },
-  "no-env-file": {
-    type: "boolean",
-    description: "Do not read `.env` from the working directory.",
-  },
-} as const satisfies Record<string, OptionSpec>;
 
 /** Options of `securelog run`; the help text and the README's reference table are generated from this. */
 export const RUN_OPTIONS = {

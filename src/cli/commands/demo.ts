@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ENV_FILE_OPTIONS } from "../../config/common-options.ts";
 import type { OptionSpec } from "../../config/option-spec.ts";
-import { ENV_FILE_OPTIONS, RUN_OPTIONS } from "../../config/options.ts";
+import { RUN_OPTIONS } from "../../config/options.ts";
 import { type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { Command } from "../command.ts";

@@ -1,5 +1,6 @@
+import { ENV_FILE_OPTIONS, JSON_OPTION } from "../../config/common-options.ts";
 import type { OptionSpec } from "../../config/option-spec.ts";
-import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
+import { RUN_OPTIONS } from "../../config/options.ts";
 
 /**
  * Options shared by reveal, forget and rekey: where the data is and which keys open it. No --mask: each reads a

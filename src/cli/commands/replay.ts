@@ -1,5 +1,6 @@
+import { ENV_FILE_OPTIONS, JSON_OPTION } from "../../config/common-options.ts";
 import type { OptionSpec } from "../../config/option-spec.ts";
-import { ENV_FILE_OPTIONS, JSON_OPTION, RUN_OPTIONS } from "../../config/options.ts";
+import { RUN_OPTIONS } from "../../config/options.ts";
 import { type Flags, settingsOf } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import type { SqsWire } from "../../source/sqs-wire.ts";

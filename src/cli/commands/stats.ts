@@ -1,5 +1,6 @@
+import { ENV_FILE_OPTIONS } from "../../config/common-options.ts";
 import type { OptionSpec } from "../../config/option-spec.ts";
-import { ENV_FILE_OPTIONS, RUN_OPTIONS } from "../../config/options.ts";
+import { RUN_OPTIONS } from "../../config/options.ts";
 import { type Flags, settingsOf } from "../../config/settings.ts";
 import type { Count, Stats } from "../../sink/table-contents.ts";
 import type { Command } from "../command.ts";
