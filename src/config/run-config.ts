@@ -61,7 +61,7 @@ export function loadRunConfig(flags: Flags, env: Env): RunConfig {
     // A drain short-polls: the run ends one empty receive after the last message (see Pipeline).
     waitTimeSeconds: integer("wait-time", flags, env, untilEmpty ? 0 : undefined),
     visibilityTimeoutSeconds: integer("visibility-timeout", flags, env),
-    // 1,000 rows per unnest statement load ~155k rows/s here, 500 only ~123k (docs/benchmarks.md).
+    // Fewer rows a statement loaded markedly slower (docs/benchmarks.md, the defaults).
     batchSize: integer("batch-size", flags, env),
     // Bounded so that held messages (about 2 KB each) stay well inside the launcher's 160 MB old-space cap.
     maxInFlight: integer("max-in-flight", flags, env),
