@@ -15,6 +15,8 @@ export class BatchBuffer {
   readonly #batchSize: number;
   readonly #batchBytes: number;
   #messages: SourceMessage[] = [];
+  /** Each buffered body's size in UTF-8 bytes, as SQS and PostgreSQL count (measured once, on the way in). */
+  #sizes: number[] = [];
 
   constructor(batchSize: number, batchBytes: number) {
     this.#batchSize = batchSize;
@@ -25,21 +27,29 @@ export class BatchBuffer {
     return this.#messages.length;
   }
 
-  push(messages: readonly SourceMessage[]): void {
-    for (const message of messages) this.#messages.push(message);
+  /** Buffers messages; returns the UTF-8 bytes of their bodies (what they take of the in-flight budget). */
+  push(messages: readonly SourceMessage[]): number {
+    let bytes = 0;
+    for (const message of messages) {
+      const size = Buffer.byteLength(message.body);
+      this.#messages.push(message);
+      this.#sizes.push(size);
+      bytes += size;
+    }
+    return bytes;
   }
 
   /** The next batch; a batch always takes at least one message, however large. */
   take(): Batch {
     let bytes = 0;
     let length = 0;
-    for (const message of this.#messages) {
+    for (const size of this.#sizes) {
       if (length >= this.#batchSize) break;
-      const size = Buffer.byteLength(message.body);
       if (length > 0 && bytes + size > this.#batchBytes) break;
       bytes += size;
       length++;
     }
+    this.#sizes.splice(0, length);
     return { messages: this.#messages.splice(0, length), bytes };
   }
 }

@@ -1,17 +1,9 @@
-import type { SourceMessage } from "../source/message.ts";
 import { Notifier } from "./notifier.ts";
 
 /** SQS's ReceiveMessage returns at most ten messages. */
 const RECEIVE_MAX_MESSAGES = 10;
 /** Body bytes one receive should bring at most, when the messages are large enough for it to matter. */
 const RECEIVE_BYTES = 1024 * 1024;
-
-/** The size of a message body as it is bounded everywhere in the pipeline: UTF-8 bytes, as SQS and PostgreSQL count. */
-export function bodyBytes(messages: readonly SourceMessage[]): number {
-  let bytes = 0;
-  for (const message of messages) bytes += Buffer.byteLength(message.body);
-  return bytes;
-}
 
 /** One receive's size: how many messages to ask for, and the bytes they may bring. */
 export interface ReceiveSize {
@@ -79,14 +71,14 @@ export class InFlightBudget {
     this.#room.notify();
   }
 
-  /** Counts messages just received; `bytes` is their bodyBytes. */
+  /** Counts messages just received; `bytes` is their bodies' UTF-8 bytes (BatchBuffer.push). */
   admit(count: number, bytes: number): void {
     this.#typicalBodyBytes = Math.max(bytes / count, this.#typicalBodyBytes * 0.95, 256);
     this.#messages += count;
     this.#bytes += bytes;
   }
 
-  /** Lets go of messages deleted or given back; `bytes` is their bodyBytes. */
+  /** Lets go of messages deleted or given back; `bytes` is their bodies' UTF-8 bytes. */
   release(count: number, bytes: number): void {
     this.#messages -= count;
     this.#bytes -= bytes;

@@ -6,7 +6,7 @@ import { BatchCommitter } from "./batch-committer.ts";
 import { ConcurrencyController } from "./concurrency.ts";
 import { VisibilityHeartbeat } from "./heartbeat.ts";
 import { HeldMessages } from "./held-messages.ts";
-import { bodyBytes, InFlightBudget } from "./in-flight-budget.ts";
+import { InFlightBudget } from "./in-flight-budget.ts";
 import { Notifier } from "./notifier.ts";
 import type { PipelineDeps, PipelineOptions } from "./pipeline-options.ts";
 import { Receiver } from "./receiver.ts";
@@ -170,9 +170,8 @@ export class Pipeline {
     const fresh = this.#held.admit(messages);
     if (fresh.length < messages.length) this.#deps.events.emit("redelivered", messages.length - fresh.length);
     if (fresh.length === 0) return;
-    this.#budget.admit(fresh.length, bodyBytes(fresh));
+    this.#budget.admit(fresh.length, this.#buffer.push(fresh));
     this.#deps.events.emit("received", fresh.length);
-    this.#buffer.push(fresh);
     this.#work.notify();
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BatchBuffer } from "../../src/pipeline/batch-buffer.ts";
-import { bodyBytes, InFlightBudget } from "../../src/pipeline/in-flight-budget.ts";
+import { InFlightBudget } from "../../src/pipeline/in-flight-budget.ts";
 import type { SourceMessage } from "../../src/source/message.ts";
 
 const message = (body: string, id = body): SourceMessage => ({
@@ -15,14 +15,14 @@ const message = (body: string, id = body): SourceMessage => ({
 
 describe("the in-flight budget and the batch buffer count one unit: UTF-8 bytes", () => {
   it("counts a body in UTF-8 bytes, as SQS and PostgreSQL do, not in UTF-16 units", () => {
-    assert.equal(bodyBytes([message("é".repeat(100)), message("€")]), 200 + 3);
+    assert.equal(new BatchBuffer(10, 10_000).push([message("é".repeat(100)), message("€")]), 200 + 3);
   });
 
   it("refuses a receive that would pass the byte bound, and gives room back on release", () => {
     const budget = new InFlightBudget(100, 4000);
     const size = { count: 1, bytes: 1024 };
     assert.equal(budget.reserve(size), true);
-    budget.admit(1, bodyBytes([message("é".repeat(1500))]));
+    budget.admit(1, new BatchBuffer(10, 10_000).push([message("é".repeat(1500))]));
     budget.unreserve(size);
     assert.equal(budget.reserve(size), false, "3000 held bytes and 1024 more pass 4000");
     budget.release(1, 3000);
