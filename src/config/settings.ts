@@ -80,19 +80,17 @@ export function settingsOf<const O extends Readonly<Record<string, OptionSpec>>>
   return settings as Settings<O>;
 }
 
-/** A whole-number option of run: flag, else environment, else the default its spec declares (or `fallback`). */
+/** A whole-number option of run, read as settingOf reads it, with `fallback` as its default when given. */
 export function integer(name: OptionName, flags: Flags, env: Env, fallback?: number): number {
-  const spec: OptionSpec = RUN_OPTIONS[name];
-  const value = raw(name, flags, env);
-  if (value !== undefined) return parseWhole(spec, describeSource(name, flags), value);
-  const chosen = fallback ?? spec.integer?.default;
-  if (chosen === undefined) throw new Error(`--${name} has no default`);
-  return chosen;
+  if (fallback !== undefined && raw(name, flags, env) === undefined) return fallback;
+  const value = settingOf(name, RUN_OPTIONS[name], flags, env);
+  if (typeof value !== "number") throw new Error(`--${name} has no default`);
+  return value;
 }
 
-/** A text option: flag, else environment, else the default its spec declares. */
+/** A text option with a default: flag, else environment, else that default. */
 export function text(name: TextOptionName, flags: Flags, env: Env): string {
-  return raw(name, flags, env) ?? RUN_OPTIONS[name].default;
+  return settingOf(name, RUN_OPTIONS[name], flags, env) as string;
 }
 
 type TextOptionName = {

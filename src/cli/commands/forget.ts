@@ -1,5 +1,5 @@
 import type { OptionSpec } from "../../config/option-spec.ts";
-import { type Env, type Flags, settingsOf } from "../../config/settings.ts";
+import { type Env, type Flags, type Settings, settingsOf } from "../../config/settings.ts";
 import { ConfigError, SecureLogError } from "../../errors.ts";
 import type { ErasureReport, ErasureTarget } from "../../sink/erase.ts";
 import type { ReapplyReport, RegisterEntry } from "../../sink/reapply.ts";
@@ -34,6 +34,8 @@ const OPTIONS = {
   ...PRIVACY_OPTIONS,
 } as const satisfies Record<string, OptionSpec>;
 
+type ForgetSettings = Settings<typeof OPTIONS>;
+
 export const forget: Command = {
   name: "forget",
   summary:
@@ -47,8 +49,10 @@ the raw value given, under any loaded key, in one transaction, and records the d
   options: OPTIONS,
   footer: KEYS_NOTE,
   // --reapply is another task under the same name (erasure): a path of its own from the start.
-  run: (flags, _, io) =>
-    settingsOf(OPTIONS, flags, io.env).reapply ? reapplyRegister(flags, io) : forgetValue(flags, io),
+  run: (flags, _, io) => {
+    const settings = settingsOf(OPTIONS, flags, io.env);
+    return settings.reapply ? reapplyRegister(flags, settings, io) : forgetValue(flags, settings, io);
+  },
 };
 
 /** The keys, if any are configured: forget also finds unkeyed sha256 masks, which need none. */
@@ -62,10 +66,14 @@ async function optionalKeys(flags: Flags, env: Env): Promise<KeyRing | undefined
 }
 
 /** The raw value's every stored form; the raw value itself goes no further than erasureTarget. */
-async function target(flags: Flags, keys: KeyRing | undefined, io: CliIo): Promise<ErasureTarget> {
+async function target(
+  settings: ForgetSettings,
+  keys: KeyRing | undefined,
+  io: CliIo,
+): Promise<ErasureTarget> {
   const { erasureTarget } = await import("../../transform/erasure.ts");
   const { recognisableIp } = await import("../../transform/recognisable.ts");
-  const { ip, "device-id": deviceId } = settingsOf(OPTIONS, flags, io.env);
+  const { ip, "device-id": deviceId } = settings;
   if ((ip === undefined) === (deviceId === undefined)) {
     throw new UsageError("forget needs exactly one of --ip VALUE or --device-id VALUE (or --reapply)");
   }
@@ -95,8 +103,8 @@ function unloadedError(report: ErasureReport, what: string): SecureLogError {
  * erased again in a restored copy, and audits it. Masks under a key that is not loaded make it exit 1: a partial
  * erasure is never reported as complete.
  */
-async function forgetValue(flags: Flags, io: CliIo): Promise<number> {
-  const { "dry-run": dryRun } = settingsOf(OPTIONS, flags, io.env);
+async function forgetValue(flags: Flags, settings: ForgetSettings, io: CliIo): Promise<number> {
+  const { "dry-run": dryRun } = settings;
   const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { countErasure, erase } = await import("../../sink/erase.ts");
@@ -106,7 +114,7 @@ async function forgetValue(flags: Flags, io: CliIo): Promise<number> {
     ? ""
     : requiredReason(flags, "forget", "the erasure request it answers: a ticket or request id");
   const keys = await optionalKeys(flags, env);
-  const erasure = await target(flags, keys, io);
+  const erasure = await target(settings, keys, io);
   const database = loadDatabase(flags, env);
   const needs = { require: ["logins", "rejects"], create: ["audit", "erasures"] } as const;
   const report = await withDatabase(database, needs, async (client, t) => {
@@ -117,12 +125,12 @@ async function forgetValue(flags: Flags, io: CliIo): Promise<number> {
       operator: operatorName(),
     });
   });
-  return said(flags, io, report, erasure, keys);
+  return said(settings, io, report, erasure, keys);
 }
 
 /** Says what was (or would be) erased; exit 1 (thrown) when masks under keys not loaded could not be checked. */
 async function said(
-  flags: Flags,
+  settings: ForgetSettings,
   io: CliIo,
   report: ErasureReport,
   erasure: ErasureTarget,
@@ -134,7 +142,7 @@ async function said(
     keys === undefined
       ? "no key loaded: unkeyed sha256 masks only"
       : `keys ${keys.all.map((k) => k.id).join(", ")}`;
-  const { "dry-run": dryRun, json } = settingsOf(OPTIONS, flags, io.env);
+  const { "dry-run": dryRun, json } = settings;
   if (json)
     printJson(io.stdout, {
       field: erasure.field,
@@ -162,8 +170,8 @@ async function said(
  * holds. The register is read from --from (the database the erasures were made in, or the newest copy of it) or
  * from this database itself, copied in, and applied here, whichever of the loaded keys masked the values.
  */
-async function reapplyRegister(flags: Flags, io: CliIo): Promise<number> {
-  const { from: registerUrl } = settingsOf(OPTIONS, flags, io.env);
+async function reapplyRegister(flags: Flags, settings: ForgetSettings, io: CliIo): Promise<number> {
+  const { from: registerUrl } = settings;
   const { loadDatabase, loadDatabaseUrl } = await import("../../config/database.ts");
   const { loadKeyRing } = await import("../../config/keys.ts");
   const { withDatabase } = await import("../../sink/database.ts");
@@ -189,12 +197,12 @@ async function reapplyRegister(flags: Flags, io: CliIo): Promise<number> {
       operator: operatorName(),
     }),
   );
-  return saidReapplied(flags, io, report, from === database);
+  return saidReapplied(settings.json, io, report, from === database);
 }
 
 /** Says what was erased again; exit 1 (thrown) for what could not be checked. */
 async function saidReapplied(
-  flags: Flags,
+  json: boolean,
   io: CliIo,
   report: ReapplyReport,
   sameDatabase: boolean,
@@ -211,7 +219,6 @@ async function saidReapplied(
     gaps.push(
       `${report.unkeyed} unkeyed sha256 values, which no register can match (the register never stores an unkeyed form)`,
     );
-  const { json } = settingsOf(OPTIONS, flags, io.env);
   if (json)
     printJson(io.stdout, {
       copied: sameDatabase ? 0 : report.copied,

@@ -91,7 +91,7 @@ function day(value: string | undefined, name: "since" | "until"): string | undef
 }
 
 /** `securelog report --install-views`: the views BI tools read (report-views.ts), in one transaction. */
-async function installViews(flags: Flags, io: CliIo): Promise<number> {
+async function installViews(flags: Flags, json: boolean, io: CliIo): Promise<number> {
   const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { VIEW_NAMES, viewStatements } = await import("../../report/report-views.ts");
@@ -103,7 +103,7 @@ async function installViews(flags: Flags, io: CliIo): Promise<number> {
     await client.query("COMMIT");
     return Object.values(VIEW_NAMES).map((name) => `${t.schema}.${name}`);
   });
-  if (settingsOf(OPTIONS, flags, io.env).json) printJson(io.stdout, { views: names });
+  if (json) printJson(io.stdout, { views: names });
   else print(io.stdout, `created or replaced ${names.length} views: ${names.join(", ")}`);
   return 0;
 }
@@ -137,7 +137,7 @@ const SLOW: Record<Exclude<RollupStatus, "current">, string> = {
 };
 
 /** `securelog report --rebuild`: the rollups (and the date index) built from every row of user_logins. */
-async function rebuild(flags: Flags, io: CliIo): Promise<number> {
+async function rebuild(flags: Flags, json: boolean, io: CliIo): Promise<number> {
   const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { rebuildRollups } = await import("../../report/fold.ts");
@@ -149,7 +149,7 @@ async function rebuild(flags: Flags, io: CliIo): Promise<number> {
   const started = performance.now();
   const rows = await withDatabase(database, needs, (client, t) => rebuildRollups(client, t));
   const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
-  if (settingsOf(OPTIONS, flags, io.env).json) printJson(io.stdout, { rebuilt: true, rows, seconds });
+  if (json) printJson(io.stdout, { rebuilt: true, rows, seconds });
   else print(io.stdout, `rebuilt the report's rollups from ${rows} rows of user_logins in ${seconds} s`);
   return 0;
 }
@@ -157,9 +157,9 @@ async function rebuild(flags: Flags, io: CliIo): Promise<number> {
 /** `securelog report`: one snapshot, masked values only; folds what was loaded since the last report first. */
 async function showReport(flags: Flags, io: CliIo): Promise<number> {
   const settings = settingsOf(OPTIONS, flags, io.env);
-  if (settings["install-views"]) return installViews(flags, io);
-  if (settings.rebuild) return rebuild(flags, io);
   const { top, html, json } = settings;
+  if (settings["install-views"]) return installViews(flags, json, io);
+  if (settings.rebuild) return rebuild(flags, json, io);
   const { loadDatabase } = await import("../../config/database.ts");
   const { withDatabase } = await import("../../sink/database.ts");
   const { readReport } = await import("../../report/read-report.ts");
