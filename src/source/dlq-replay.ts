@@ -1,6 +1,7 @@
 import type { MaskKey } from "../transform/mask-key.ts";
 import { inBatchesOfTen } from "./batches.ts";
 import { ORIGINAL_ID_ATTRIBUTE, signOriginalId, verifyOriginalId } from "./replay-id.ts";
+import { checksumMismatch } from "./sqs-errors.ts";
 import type { BatchResult, Message, MessageAttributeValue } from "./sqs-shapes.ts";
 import type { SqsWire } from "./sqs-wire.ts";
 
@@ -92,6 +93,9 @@ export async function replayDeadLetters(wire: SqsWire, queues: ReplayQueues): Pr
       .catch((error: unknown) => {
         throw queues.onError(error, queues.dlqUrl);
       });
+    // A corrupted body is not sent on: the receive fails, and the messages stay in the dead-letter queue.
+    const mismatch = checksumMismatch(received.Messages ?? []);
+    if (mismatch !== undefined) throw queues.onError(mismatch, queues.dlqUrl);
     const messages = (received.Messages ?? []).filter(
       (m) => m.MessageId !== undefined && m.ReceiptHandle !== undefined,
     );

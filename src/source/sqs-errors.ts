@@ -1,5 +1,7 @@
+import { hash } from "node:crypto";
 import { errorCode, SecureLogError } from "../errors.ts";
 import { RETRYABLE_NETWORK_CODES } from "../network-errors.ts";
+import type { Message } from "./sqs-shapes.ts";
 
 export type SourceFailure = "retry" | "queue_missing" | "access" | "fatal";
 
@@ -139,4 +141,18 @@ export function toError(
         ? fields.Message
         : type;
   return new SqsCallError(type, code, message, status);
+}
+
+/**
+ * As the SDK does: a received body that does not match the MD5 SQS stored is not trusted. The error for the first
+ * such message (the receive fails, is retried, and the messages come back after their visibility timeout), or
+ * undefined when every body is intact.
+ */
+export function checksumMismatch(messages: readonly Message[]): SqsCallError | undefined {
+  for (const message of messages) {
+    // One-shot crypto.hash: less CPU than a Hash object for a body this small, and no object to collect.
+    if (message.MD5OfBody !== undefined && hash("md5", message.Body ?? "", "hex") !== message.MD5OfBody)
+      return new SqsCallError("ChecksumMismatch", undefined, "a message body does not match its MD5", 502);
+  }
+  return undefined;
 }

@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { SecureLogError } from "../../src/errors.ts";
+import { replayDeadLetters } from "../../src/source/dlq-replay.ts";
 import { classifySourceError } from "../../src/source/sqs-errors.ts";
 import { SqsSource, toSourceMessage } from "../../src/source/sqs-source.ts";
 import { SqsWire } from "../../src/source/sqs-wire.ts";
@@ -287,6 +288,32 @@ describe("the lean SQS wire under failures", () => {
         ...(now === undefined ? {} : { now }),
       },
     );
+
+  it("replay sends on no dead-lettered body that does not match its MD5, and deletes nothing", async () => {
+    const body = '{"ip":"10.9.8.7"}';
+    const wrong = createHash("md5").update(`${body} `).digest("hex");
+    const server = await scripted([
+      {
+        status: 200,
+        body: { Messages: [{ MessageId: "m1", ReceiptHandle: "h1", Body: body, MD5OfBody: wrong }] },
+      },
+    ]);
+    const wire = wireFor(server.endpoint);
+    const failed = await replayDeadLetters(wire, {
+      dlqUrl: `${server.endpoint}/1/dlq`,
+      queueUrl: `${server.endpoint}/1/q`,
+      keys: undefined,
+      onError: (error) => (error instanceof Error ? error : new Error(String(error))),
+    }).catch((e: unknown) => e);
+    assert.ok(failed instanceof Error && /MD5/.test(failed.message), String(failed));
+    assert.ok(!failed.message.includes("10.9.8.7"));
+    assert.deepEqual(
+      server.seen.map((call) => call.target),
+      ["AmazonSQS.ReceiveMessage"],
+    );
+    wire.close();
+    await server.close();
+  });
 
   it("retries throttling and 5xx with backoff, and succeeds", async () => {
     const server = await scripted([
